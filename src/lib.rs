@@ -1,0 +1,17 @@
+//! lrsched: learning-rate schedules evaluated exactly as PyTorch and Hugging Face
+//! `transformers` compute them, with writers for tables, CSV, JSON and terminal plots.
+//!
+//! The library never touches stdout, stderr, argv or the process: every writer takes an
+//! `impl Write`, and every failure is an [`Error`] for the caller to report.
+
+pub mod error;
+pub mod expr;
+pub mod format;
+pub mod output;
+pub mod schedule;
+pub mod spec;
+pub mod suggest;
+
+pub use error::Error;
+pub use schedule::{Point, Schedule};
+pub use spec::Description;

@@ -1,0 +1,145 @@
+//! Composition: torch's `SequentialLR` warmup in front of a scheduler, and the `LambdaLR`
+//! schedule of a user expression with its optional warmup.
+
+use super::{Context, Point, Schedule, warmup_multiplier};
+use crate::error::{Error, Result};
+use crate::expr::{self, Program};
+
+/// `SequentialLR(opt, [LambdaLR(opt, lambda s: s / max(1, W) if s < W else 1.0), inner],
+/// milestones=[W])`: the linear warmup for steps `0..W`, then `inner` from its own step 0.
+///
+/// torch 2.15 starts the second scheduler at the milestone with `step(0)`, which gives the
+/// same lr as a freshly constructed scheduler, so `inner` is evaluated exactly as alone.
+#[derive(Debug)]
+pub struct SequentialWarmup {
+    warmup: u64,
+    base_lr: f64,
+    inner: Box<dyn Schedule>,
+}
+
+impl SequentialWarmup {
+    /// Wraps `inner` in the warmup of `ctx.warmup` steps towards `ctx.base_lr`.
+    pub fn new(ctx: &Context, inner: Box<dyn Schedule>) -> Self {
+        SequentialWarmup {
+            warmup: ctx.warmup,
+            base_lr: ctx.base_lr,
+            inner,
+        }
+    }
+
+    fn warm(&self, step: u64) -> Point {
+        Point::from_multiplier(step, warmup_multiplier(step, self.warmup), self.base_lr)
+    }
+}
+
+impl Schedule for SequentialWarmup {
+    fn at(&self, step: u64) -> Point {
+        if step < self.warmup {
+            self.warm(step)
+        } else {
+            let p = self.inner.at(step - self.warmup);
+            Point { step, ..p }
+        }
+    }
+
+    fn points(&self, from: u64) -> Box<dyn Iterator<Item = Point> + Send + '_> {
+        Box::new(SequentialPoints {
+            schedule: self,
+            next: from,
+            inner: None,
+        })
+    }
+
+    fn last_defined_step(&self) -> Option<u64> {
+        self.inner
+            .last_defined_step()
+            .map(|s| s.saturating_add(self.warmup))
+    }
+}
+
+/// The warmup steps by closed form, then the inner schedule's own stream, shifted.
+struct SequentialPoints<'a> {
+    schedule: &'a SequentialWarmup,
+    next: u64,
+    inner: Option<Box<dyn Iterator<Item = Point> + Send + 'a>>,
+}
+
+impl Iterator for SequentialPoints<'_> {
+    type Item = Point;
+
+    fn next(&mut self) -> Option<Point> {
+        let warmup = self.schedule.warmup;
+        if self.next < warmup {
+            let p = self.schedule.warm(self.next);
+            self.next += 1;
+            return Some(p);
+        }
+        let inner = self
+            .inner
+            .get_or_insert_with(|| self.schedule.inner.points(self.next - warmup));
+        let p = inner.next()?;
+        Some(Point {
+            step: p.step + warmup,
+            ..p
+        })
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Point> {
+        let warmup = self.schedule.warmup;
+        if self.next < warmup {
+            let target = self.next.checked_add(n as u64)?;
+            if target < warmup {
+                self.next = target + 1;
+                return Some(self.schedule.warm(target));
+            }
+            self.next = target;
+            return self.next();
+        }
+        let inner = self
+            .inner
+            .get_or_insert_with(|| self.schedule.inner.points(self.next - warmup));
+        let p = inner.nth(n)?;
+        Some(Point {
+            step: p.step + warmup,
+            ..p
+        })
+    }
+}
+
+/// The variables an expression may use, in slot order.
+pub const EXPR_VARIABLES: [&str; 4] = ["step", "steps", "warmup", "base_lr"];
+
+/// `LambdaLR(opt, lambda step: step / max(1, W) if step < W else EXPR)`: a user expression
+/// for the multiplier, after the linear warmup, still given the global step.
+#[derive(Debug)]
+pub struct ExprSchedule {
+    program: Program,
+    ctx: Context,
+}
+
+impl ExprSchedule {
+    /// Compiles `source` over `step`, `steps`, `warmup` and `base_lr`.
+    pub fn new(source: &str, ctx: &Context) -> Result<Self> {
+        let program = expr::compile(source, &EXPR_VARIABLES)
+            .map_err(|e| Error::input(format!("invalid --expr: {e}")))?;
+        Ok(ExprSchedule { program, ctx: *ctx })
+    }
+}
+
+impl Schedule for ExprSchedule {
+    #[inline]
+    fn at(&self, step: u64) -> Point {
+        let ctx = &self.ctx;
+        let multiplier = if step < ctx.warmup {
+            warmup_multiplier(step, ctx.warmup)
+        } else {
+            self.program.eval(&[
+                step as f64,
+                ctx.steps as f64,
+                ctx.warmup as f64,
+                ctx.base_lr,
+            ])
+        };
+        Point::from_multiplier(step, multiplier, ctx.base_lr)
+    }
+}

@@ -1,0 +1,110 @@
+//! The schedule core: what a schedule is, how it is evaluated, and the built-in catalogue.
+//!
+//! A [`Schedule`] is built once from validated parameters and then gives the learning rate
+//! of any step. Schedules that PyTorch computes recursively (each lr from the previous one)
+//! also have a streaming form, [`Schedule::points`], that repeats torch's arithmetic in
+//! torch's order, so consecutive steps cost O(1) and match torch to the last bit.
+
+pub mod combine;
+pub mod hf;
+pub mod params;
+pub mod registry;
+pub mod torch;
+
+use std::fmt;
+
+/// One evaluated step: the learning rate the optimizer uses for its `step`-th update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// The update index, counting from 0.
+    pub step: u64,
+    /// `lr / base_lr`.
+    pub multiplier: f64,
+    /// The learning rate.
+    pub lr: f64,
+}
+
+impl Point {
+    /// A point of a schedule defined by its multiplier (`lr = base_lr * multiplier`, the
+    /// order `LambdaLR` multiplies in).
+    pub fn from_multiplier(step: u64, multiplier: f64, base_lr: f64) -> Self {
+        Point {
+            step,
+            multiplier,
+            lr: base_lr * multiplier,
+        }
+    }
+
+    /// A point of a schedule that sets the lr itself (torch's chainable and absolute
+    /// schedulers); the multiplier is derived as `lr / base_lr`.
+    pub fn from_lr(step: u64, lr: f64, base_lr: f64) -> Self {
+        Point {
+            step,
+            multiplier: lr / base_lr,
+            lr,
+        }
+    }
+}
+
+/// What every schedule is evaluated against: the horizon, the optimizer's lr and the warmup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Context {
+    /// Steps evaluated (`0 .. steps`), and the training horizon (`num_training_steps`).
+    pub steps: u64,
+    /// The optimizer's initial learning rate.
+    pub base_lr: f64,
+    /// Linear warmup steps (`num_warmup_steps`).
+    pub warmup: u64,
+}
+
+/// A learning-rate schedule: a function of the step, built once from validated parameters.
+pub trait Schedule: Send + Sync + fmt::Debug {
+    /// The point at `step`, by random access. Closed forms compute it directly; recursive
+    /// schedules replay their recursion from step 0, so prefer [`Schedule::points`] for runs.
+    fn at(&self, step: u64) -> Point;
+
+    /// The points from `from` on, in order. The default evaluates [`Schedule::at`] at each
+    /// step and skips in O(1) (`nth`, `step_by`); recursive schedules override it with their
+    /// streaming form.
+    fn points(&self, from: u64) -> Box<dyn Iterator<Item = Point> + Send + '_> {
+        Box::new(ClosedForm {
+            schedule: self,
+            next: from,
+        })
+    }
+
+    /// The last step the home library can evaluate, if it has one (`OneCycleLR` raises past
+    /// `total_steps`).
+    fn last_defined_step(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// Iterates a random-access schedule; skipping costs nothing.
+struct ClosedForm<'a, S: ?Sized> {
+    schedule: &'a S,
+    next: u64,
+}
+
+impl<S: Schedule + ?Sized> Iterator for ClosedForm<'_, S> {
+    type Item = Point;
+
+    #[inline]
+    fn next(&mut self) -> Option<Point> {
+        let point = self.schedule.at(self.next);
+        self.next = self.next.checked_add(1)?;
+        Some(point)
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Point> {
+        self.next = self.next.checked_add(n as u64)?;
+        self.next()
+    }
+}
+
+/// The linear warmup multiplier of PyTorch's `LambdaLR` example and of every `transformers`
+/// schedule: `step / max(1, warmup)`, computed as Python's true division.
+#[inline]
+pub fn warmup_multiplier(step: u64, warmup: u64) -> f64 {
+    step as f64 / warmup.max(1) as f64
+}

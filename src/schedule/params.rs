@@ -1,0 +1,502 @@
+//! Parameters of built-in schedules: their declared types and defaults, parsing from
+//! `--set KEY=VALUE` text and from config-file JSON, and typed access for the builders.
+
+use std::fmt;
+
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+use crate::format::py_repr;
+use crate::suggest::did_you_mean;
+
+/// The type of a parameter, as the home library accepts it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// A Python float (integers are accepted too).
+    Float,
+    /// A Python int.
+    Int,
+    /// A Python bool: `true`/`false` (also `True`/`False`, `1`/`0`).
+    Bool,
+    /// A list of ints: `30,80` or `[30, 80]`.
+    IntList,
+    /// One of a fixed set of strings.
+    Choice(&'static [&'static str]),
+}
+
+impl Kind {
+    fn describe(self) -> String {
+        match self {
+            Kind::Float => "a number".into(),
+            Kind::Int => "an integer".into(),
+            Kind::Bool => "true or false".into(),
+            Kind::IntList => "a comma-separated list of integers".into(),
+            Kind::Choice(options) => format!("one of {}", options.join(", ")),
+        }
+    }
+
+    /// A short name for listings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Float => "float",
+            Kind::Int => "int",
+            Kind::Bool => "bool",
+            Kind::IntList => "int list",
+            Kind::Choice(_) => "choice",
+        }
+    }
+}
+
+/// What a parameter is when the user does not give it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Default {
+    /// The home library requires it.
+    Required,
+    /// Python's `None`: absent, and the schedule decides (often from another parameter).
+    Absent,
+    /// A float default.
+    Float(f64),
+    /// An int default.
+    Int(i64),
+    /// A bool default.
+    Bool(bool),
+    /// A string default (for [`Kind::Choice`]).
+    Str(&'static str),
+}
+
+/// One declared parameter of a built-in schedule.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    /// The home library's keyword name.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: Kind,
+    /// Its default.
+    pub default: Default,
+    /// One line on what it does.
+    pub doc: &'static str,
+}
+
+impl ParamSpec {
+    /// The default as text, as `lrsched list` shows it.
+    pub fn default_text(&self) -> String {
+        match self.default {
+            Default::Required => "required".into(),
+            Default::Absent => "None".into(),
+            Default::Float(x) => py_repr(x),
+            Default::Int(i) => i.to_string(),
+            Default::Bool(b) => if b { "True" } else { "False" }.into(),
+            Default::Str(s) => format!("'{s}'"),
+        }
+    }
+
+    fn default_value(&self) -> Option<Value> {
+        match self.default {
+            Default::Required | Default::Absent => None,
+            Default::Float(x) => Some(Value::Float(x)),
+            Default::Int(i) => Some(Value::Int(i)),
+            Default::Bool(b) => Some(Value::Bool(b)),
+            Default::Str(s) => Some(Value::Str(s.to_string())),
+        }
+    }
+}
+
+/// A parameter value after parsing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A float.
+    Float(f64),
+    /// An int.
+    Int(i64),
+    /// A bool.
+    Bool(bool),
+    /// A list of ints.
+    IntList(Vec<i64>),
+    /// A string (a [`Kind::Choice`]).
+    Str(String),
+}
+
+impl Value {
+    /// The value as JSON, as `lrsched json` writes it in the schedule description.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Value::Float(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+            Value::Int(i) => Json::from(*i),
+            Value::Bool(b) => Json::from(*b),
+            Value::IntList(v) => Json::from(v.clone()),
+            Value::Str(s) => Json::from(s.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Float(x) => f.write_str(&py_repr(*x)),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            Value::IntList(v) => {
+                let items: Vec<String> = v.iter().map(i64::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Str(s) => write!(f, "'{s}'"),
+        }
+    }
+}
+
+/// A parameter as the user gave it, before its type is known.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Raw {
+    /// From `--set KEY=VALUE`.
+    Text(String),
+    /// From a config file's `"params"`.
+    Json(Json),
+}
+
+impl fmt::Display for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Raw::Text(s) => f.write_str(s),
+            Raw::Json(j) => write!(f, "{j}"),
+        }
+    }
+}
+
+/// Splits `KEY=VALUE` as given to `--set`.
+pub fn split_assignment(text: &str) -> Result<(String, Raw)> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), Raw::Text(value.trim().to_string())))
+        }
+        _ => Err(Error::input(format!(
+            "--set '{text}' is not KEY=VALUE (e.g. --set num_cycles=0.5)"
+        ))),
+    }
+}
+
+fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
+    let text = text.trim();
+    match spec.kind {
+        Kind::Float => parse_float(text).map(Value::Float),
+        Kind::Int => text.parse().ok().map(Value::Int),
+        Kind::Bool => match text {
+            "true" | "True" | "1" => Some(Value::Bool(true)),
+            "false" | "False" | "0" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        Kind::IntList => {
+            let inner = text
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .unwrap_or(text);
+            if inner.trim().is_empty() {
+                return Some(Value::IntList(Vec::new()));
+            }
+            inner
+                .split(',')
+                .map(|item| item.trim().parse().ok())
+                .collect::<Option<Vec<i64>>>()
+                .map(Value::IntList)
+        }
+        Kind::Choice(options) => {
+            let unquoted = text.trim_matches(|c| c == '\'' || c == '"');
+            options
+                .contains(&unquoted)
+                .then(|| Value::Str(unquoted.to_string()))
+        }
+    }
+}
+
+/// Parses a float as Python's `float()` would, rejecting what it rejects.
+pub fn parse_float(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let bare = lower.trim_start_matches(['+', '-']);
+    // Rust accepts "infinity" and "nan" like Python; it does not accept "1_000" (Python
+    // does) and that is fine. Reject empty strings and stray words early.
+    if t.is_empty()
+        || (bare.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !matches!(bare, "inf" | "infinity" | "nan"))
+    {
+        return None;
+    }
+    t.parse().ok()
+}
+
+fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
+    match (spec.kind, json) {
+        (_, Json::String(s)) => parse_text(spec, s),
+        (Kind::Float, Json::Number(n)) => n.as_f64().map(Value::Float),
+        (Kind::Int, Json::Number(n)) => n.as_i64().map(Value::Int),
+        (Kind::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
+        (Kind::IntList, Json::Number(n)) => n.as_i64().map(|i| Value::IntList(vec![i])),
+        (Kind::IntList, Json::Array(items)) => items
+            .iter()
+            .map(Json::as_i64)
+            .collect::<Option<Vec<i64>>>()
+            .map(Value::IntList),
+        _ => None,
+    }
+}
+
+/// The resolved parameters of one schedule: every declared parameter, in declaration order,
+/// with the user's value or the default (`None` for Python's `None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    values: Vec<(&'static str, Option<Value>)>,
+    given: Vec<&'static str>,
+}
+
+impl Params {
+    /// Checks the user's parameters against the declared ones of `schedule` and fills in
+    /// defaults. `given` is in the order the user gave it; a later value for the same key wins.
+    pub fn resolve(
+        schedule: &str,
+        specs: &'static [ParamSpec],
+        given: &[(String, Raw)],
+    ) -> Result<Self> {
+        let mut values: Vec<(&'static str, Option<Value>)> =
+            specs.iter().map(|s| (s.name, s.default_value())).collect();
+        let mut given_names = Vec::new();
+        for (key, raw) in given {
+            let Some(index) = specs.iter().position(|s| s.name == key) else {
+                let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+                let valid = if names.is_empty() {
+                    format!("{schedule} takes no parameters")
+                } else {
+                    format!("{schedule} takes {}", names.join(", "))
+                };
+                return Err(Error::input(format!(
+                    "unknown parameter '{key}' for {schedule}{}; {valid}",
+                    did_you_mean(key, names.iter().copied())
+                )));
+            };
+            let spec = &specs[index];
+            let value = match raw {
+                Raw::Json(Json::Null) => None,
+                Raw::Text(t) if t == "None" => None,
+                Raw::Text(t) => Some(parse_text(spec, t)),
+                Raw::Json(j) => Some(parse_json(spec, j)),
+            };
+            let value = match value {
+                None if spec.default == Default::Required => {
+                    return Err(Error::input(format!(
+                        "{schedule} parameter {key} is required and cannot be None"
+                    )));
+                }
+                None => spec.default_value(),
+                Some(Some(v)) => Some(v),
+                Some(None) => {
+                    return Err(Error::input(format!(
+                        "{schedule} parameter {key}={raw} is not {}",
+                        spec.kind.describe()
+                    )));
+                }
+            };
+            values[index].1 = value;
+            if !given_names.contains(&spec.name) {
+                given_names.push(spec.name);
+            }
+        }
+        for (spec, (_, value)) in specs.iter().zip(&values) {
+            if spec.default == Default::Required && value.is_none() {
+                return Err(Error::input(format!(
+                    "{schedule} needs {name} (add --set {name}=...): {doc}",
+                    name = spec.name,
+                    doc = spec.doc
+                )));
+            }
+        }
+        Ok(Params {
+            values,
+            given: given_names,
+        })
+    }
+
+    /// Every parameter with its resolved value, in declaration order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Option<&Value>)> {
+        self.values
+            .iter()
+            .map(|(name, value)| (*name, value.as_ref()))
+    }
+
+    /// True when the user gave `name` explicitly.
+    pub fn was_given(&self, name: &str) -> bool {
+        self.given.contains(&name)
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_ref())
+    }
+
+    fn missing(name: &str, what: &str) -> Error {
+        Error::input(format!("parameter {name} is not {what}"))
+    }
+
+    /// A float parameter that has a value (given or defaulted).
+    pub fn float(&self, name: &str) -> Result<f64> {
+        self.opt_float(name)?
+            .ok_or_else(|| Self::missing(name, "set"))
+    }
+
+    /// A float parameter that may be `None`.
+    pub fn opt_float(&self, name: &str) -> Result<Option<f64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Float(x)) => Ok(Some(*x)),
+            Some(Value::Int(i)) => Ok(Some(*i as f64)),
+            Some(_) => Err(Self::missing(name, "a number")),
+        }
+    }
+
+    /// An int parameter that has a value.
+    pub fn int(&self, name: &str) -> Result<i64> {
+        self.opt_int(name)?
+            .ok_or_else(|| Self::missing(name, "set"))
+    }
+
+    /// An int parameter that may be `None`.
+    pub fn opt_int(&self, name: &str) -> Result<Option<i64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(*i)),
+            Some(_) => Err(Self::missing(name, "an integer")),
+        }
+    }
+
+    /// A bool parameter.
+    pub fn bool(&self, name: &str) -> Result<bool> {
+        match self.get(name) {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err(Self::missing(name, "true or false")),
+        }
+    }
+
+    /// An int-list parameter.
+    pub fn int_list(&self, name: &str) -> Result<&[i64]> {
+        match self.get(name) {
+            Some(Value::IntList(v)) => Ok(v),
+            _ => Err(Self::missing(name, "a list of integers")),
+        }
+    }
+
+    /// A choice parameter.
+    pub fn choice(&self, name: &str) -> Result<&str> {
+        match self.get(name) {
+            Some(Value::Str(s)) => Ok(s),
+            _ => Err(Self::missing(name, "set")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SPECS: &[ParamSpec] = &[
+        ParamSpec {
+            name: "T_max",
+            kind: Kind::Float,
+            default: Default::Required,
+            doc: "half period",
+        },
+        ParamSpec {
+            name: "gamma",
+            kind: Kind::Float,
+            default: Default::Float(0.1),
+            doc: "decay",
+        },
+        ParamSpec {
+            name: "milestones",
+            kind: Kind::IntList,
+            default: Default::Absent,
+            doc: "steps",
+        },
+        ParamSpec {
+            name: "mode",
+            kind: Kind::Choice(&["triangular", "exp_range"]),
+            default: Default::Str("triangular"),
+            doc: "shape",
+        },
+        ParamSpec {
+            name: "three_phase",
+            kind: Kind::Bool,
+            default: Default::Bool(false),
+            doc: "phases",
+        },
+    ];
+
+    fn text(pairs: &[(&str, &str)]) -> Vec<(String, Raw)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Raw::Text(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn fills_defaults_and_parses_types() -> Result<()> {
+        let p = Params::resolve(
+            "X",
+            SPECS,
+            &text(&[
+                ("T_max", "37.5"),
+                ("milestones", "80,30"),
+                ("three_phase", "true"),
+            ]),
+        )?;
+        assert_eq!(p.float("T_max")?, 37.5);
+        assert_eq!(p.float("gamma")?, 0.1);
+        assert_eq!(p.int_list("milestones")?, &[80, 30]);
+        assert_eq!(p.choice("mode")?, "triangular");
+        assert!(p.bool("three_phase")?);
+        assert!(p.was_given("T_max") && !p.was_given("gamma"));
+        Ok(())
+    }
+
+    #[test]
+    fn reports_what_is_wrong() {
+        let err = |pairs: &[(&str, &str)]| match Params::resolve("X", SPECS, &text(pairs)) {
+            Err(e) => e.to_string(),
+            Ok(p) => format!("unexpectedly accepted {p:?}"),
+        };
+        assert_eq!(err(&[]), "X needs T_max (add --set T_max=...): half period");
+        assert_eq!(
+            err(&[("T_max", "1"), ("gama", "0.5")]),
+            "unknown parameter 'gama' for X; did you mean 'gamma'?; X takes T_max, gamma, milestones, mode, three_phase"
+        );
+        assert_eq!(
+            err(&[("T_max", "abc")]),
+            "X parameter T_max=abc is not a number"
+        );
+        assert_eq!(
+            err(&[("T_max", "1"), ("milestones", "3,x")]),
+            "X parameter milestones=3,x is not a comma-separated list of integers"
+        );
+        assert_eq!(
+            err(&[("T_max", "1"), ("mode", "sideways")]),
+            "X parameter mode=sideways is not one of triangular, exp_range"
+        );
+    }
+
+    #[test]
+    fn json_values_parse_like_text() -> Result<()> {
+        let given = vec![
+            ("T_max".to_string(), Raw::Json(serde_json::json!(100))),
+            (
+                "milestones".to_string(),
+                Raw::Json(serde_json::json!([30, 80])),
+            ),
+            ("gamma".to_string(), Raw::Json(serde_json::json!("0.5"))),
+            ("mode".to_string(), Raw::Json(serde_json::json!(null))),
+        ];
+        let p = Params::resolve("X", SPECS, &given)?;
+        assert_eq!(p.float("T_max")?, 100.0);
+        assert_eq!(p.int_list("milestones")?, &[30, 80]);
+        assert_eq!(p.float("gamma")?, 0.5);
+        assert_eq!(p.choice("mode")?, "triangular", "null keeps the default");
+        Ok(())
+    }
+}

@@ -1,0 +1,351 @@
+//! From what the user typed (flags, `--set`, a config file) to a validated [`Description`]
+//! of one schedule, and from a description back to JSON that `--config` reads.
+
+use std::path::Path;
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::error::{Error, Result};
+use crate::schedule::combine::ExprSchedule;
+use crate::schedule::params::{Params, Raw};
+use crate::schedule::registry::{self, Entry};
+use crate::schedule::{Context, Schedule};
+use crate::suggest::did_you_mean;
+
+/// The schedule used when neither `--schedule` nor `--expr` is given: with `--warmup N`
+/// alone it is the `LambdaLR` warmup example.
+pub const DEFAULT_SCHEDULE: &str = "constant_with_warmup";
+/// Default `--steps`.
+pub const DEFAULT_STEPS: u64 = 100;
+/// Default `--base-lr`.
+pub const DEFAULT_BASE_LR: f64 = 0.1;
+
+/// A schedule description as given, every part optional: from flags, from a config file,
+/// or both merged (flags win).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Partial {
+    /// `--schedule NAME`.
+    pub schedule: Option<String>,
+    /// `--expr EXPR`.
+    pub expr: Option<String>,
+    /// `--steps N`.
+    pub steps: Option<u64>,
+    /// `--base-lr X`.
+    pub base_lr: Option<f64>,
+    /// `--warmup N`.
+    pub warmup: Option<u64>,
+    /// `--set KEY=VALUE`, in order.
+    pub params: Vec<(String, Raw)>,
+}
+
+/// The keys of an lrsched config file.
+pub const CONFIG_KEYS: [&str; 6] = ["schedule", "expr", "steps", "base_lr", "warmup", "params"];
+
+impl Partial {
+    /// Reads an lrsched JSON config file.
+    pub fn from_config_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(format!("cannot read config {}: {e}", path.display())))?;
+        Self::from_config_text(&text)
+            .map_err(|e| Error::input(format!("config {}: {e}", path.display())))
+    }
+
+    /// Parses the text of an lrsched JSON config.
+    pub fn from_config_text(text: &str) -> Result<Self> {
+        let json: Json =
+            serde_json::from_str(text).map_err(|e| Error::input(format!("not valid JSON: {e}")))?;
+        let Json::Object(map) = json else {
+            return Err(Error::input(
+                "expected a JSON object like {\"schedule\": \"cosine\", \"steps\": 1000}",
+            ));
+        };
+        Self::from_config_map(&map)
+    }
+
+    /// Reads the keys of an lrsched config object.
+    pub fn from_config_map(map: &Map<String, Json>) -> Result<Self> {
+        let mut partial = Partial::default();
+        for (key, value) in map {
+            match key.as_str() {
+                "schedule" => partial.schedule = config_string(key, value)?,
+                "expr" => partial.expr = config_string(key, value)?,
+                "steps" => partial.steps = config_count(key, value)?,
+                "warmup" => partial.warmup = config_count(key, value)?,
+                "base_lr" => {
+                    partial.base_lr = match value {
+                        Json::Null => None,
+                        Json::Number(n) => n.as_f64(),
+                        _ => {
+                            return Err(Error::input(format!(
+                                "\"base_lr\" must be a number, not {value}"
+                            )));
+                        }
+                    }
+                }
+                "params" => match value {
+                    Json::Null => {}
+                    Json::Object(params) => {
+                        partial.params = params
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Raw::Json(v.clone())))
+                            .collect();
+                    }
+                    _ => {
+                        return Err(Error::input(format!(
+                            "\"params\" must be an object like {{\"T_max\": 100}}, not {value}"
+                        )));
+                    }
+                },
+                _ => {
+                    return Err(Error::input(format!(
+                        "unknown key \"{key}\"{}; the keys are {}",
+                        did_you_mean(key, CONFIG_KEYS),
+                        CONFIG_KEYS.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(partial)
+    }
+
+    /// `self` with everything `over` gives laid on top. Choosing a schedule kind (built-in or
+    /// expression) in `over` drops the other kind, and the parameters of a schedule that is
+    /// replaced by another.
+    pub fn merge(mut self, over: Partial) -> Partial {
+        if over.expr.is_some() {
+            self.schedule = None;
+            self.params.clear();
+            self.expr = over.expr;
+        }
+        if over.schedule.is_some() {
+            if self.schedule != over.schedule {
+                self.params.clear();
+            }
+            self.expr = None;
+            self.schedule = over.schedule;
+        }
+        self.steps = over.steps.or(self.steps);
+        self.base_lr = over.base_lr.or(self.base_lr);
+        self.warmup = over.warmup.or(self.warmup);
+        self.params.extend(over.params);
+        self
+    }
+
+    /// Validates everything and fills in defaults.
+    pub fn resolve(&self) -> Result<Description> {
+        let steps = self.steps.unwrap_or(DEFAULT_STEPS);
+        if steps == 0 {
+            return Err(Error::input("--steps must be at least 1"));
+        }
+        let base_lr = self.base_lr.unwrap_or(DEFAULT_BASE_LR);
+        if !base_lr.is_finite() || base_lr < 0.0 {
+            return Err(Error::input(format!(
+                "--base-lr must be a finite number >= 0 (torch rejects a negative lr), not {base_lr}"
+            )));
+        }
+        let ctx = Context {
+            steps,
+            base_lr,
+            warmup: self.warmup.unwrap_or(0),
+        };
+        let kind = match (&self.schedule, &self.expr) {
+            (Some(_), Some(_)) => {
+                return Err(Error::input("give either --schedule or --expr, not both"));
+            }
+            (None, Some(expr)) => {
+                if let Some((key, _)) = self.params.first() {
+                    return Err(Error::input(format!(
+                        "--set {key}=... applies to built-in schedules; an --expr takes no parameters \
+                         (it can use step, steps, warmup and base_lr)"
+                    )));
+                }
+                Kind::Expr(expr.clone())
+            }
+            (name, None) => {
+                let entry = registry::find(name.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
+                let params = Params::resolve(entry.name, entry.params, &self.params)?;
+                Kind::Builtin { entry, params }
+            }
+        };
+        let description = Description { kind, ctx };
+        // Build once so that every parameter the library would reject is rejected now.
+        description.build()?;
+        Ok(description)
+    }
+}
+
+fn config_string(key: &str, value: &Json) -> Result<Option<String>> {
+    match value {
+        Json::Null => Ok(None),
+        Json::String(s) => Ok(Some(s.clone())),
+        _ => Err(Error::input(format!(
+            "\"{key}\" must be a string, not {value}"
+        ))),
+    }
+}
+
+fn config_count(key: &str, value: &Json) -> Result<Option<u64>> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Number(n) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| Error::input(format!("\"{key}\" must be a whole number >= 0, not {n}"))),
+        _ => Err(Error::input(format!(
+            "\"{key}\" must be a whole number, not {value}"
+        ))),
+    }
+}
+
+/// What kind of schedule a description holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    /// A built-in schedule with its resolved parameters.
+    Builtin {
+        /// The registry entry.
+        entry: &'static Entry,
+        /// Every parameter, defaults filled in.
+        params: Params,
+    },
+    /// A user expression for the multiplier (`LambdaLR`).
+    Expr(String),
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// A validated description of one schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Description {
+    /// The schedule.
+    pub kind: Kind,
+    /// Horizon, base lr and warmup.
+    pub ctx: Context,
+}
+
+impl Description {
+    /// Builds the evaluator.
+    pub fn build(&self) -> Result<Box<dyn Schedule>> {
+        match &self.kind {
+            Kind::Builtin { entry, params } => entry.instantiate(&self.ctx, params),
+            Kind::Expr(source) => Ok(Box::new(ExprSchedule::new(source, &self.ctx)?)),
+        }
+    }
+
+    /// A short name for legends: the schedule name or the expression, with the warmup.
+    pub fn label(&self) -> String {
+        let name = match &self.kind {
+            Kind::Builtin { entry, .. } => entry.name.to_string(),
+            Kind::Expr(source) => source.clone(),
+        };
+        match self.ctx.warmup {
+            0 => name,
+            w => format!("{name} (warmup {w})"),
+        }
+    }
+
+    /// The full description as JSON, every default filled in; `--config` reads it back.
+    pub fn to_json(&self) -> Json {
+        let mut map = Map::new();
+        match &self.kind {
+            Kind::Builtin { entry, params } => {
+                map.insert("schedule".into(), json!(entry.name));
+                let params: Map<String, Json> = params
+                    .iter()
+                    .map(|(name, value)| {
+                        (name.to_string(), value.map_or(Json::Null, |v| v.to_json()))
+                    })
+                    .collect();
+                map.insert("steps".into(), json!(self.ctx.steps));
+                map.insert("base_lr".into(), json!(self.ctx.base_lr));
+                map.insert("warmup".into(), json!(self.ctx.warmup));
+                map.insert("params".into(), Json::Object(params));
+            }
+            Kind::Expr(source) => {
+                map.insert("expr".into(), json!(source));
+                map.insert("steps".into(), json!(self.ctx.steps));
+                map.insert("base_lr".into(), json!(self.ctx.base_lr));
+                map.insert("warmup".into(), json!(self.ctx.warmup));
+            }
+        }
+        Json::Object(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_lambda_warmup_example() -> Result<()> {
+        let d = Partial {
+            warmup: Some(5),
+            ..Partial::default()
+        }
+        .resolve()?;
+        assert_eq!(d.label(), "constant_with_warmup (warmup 5)");
+        assert_eq!(
+            d.ctx,
+            Context {
+                steps: 100,
+                base_lr: 0.1,
+                warmup: 5
+            }
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn flags_win_over_the_config() -> Result<()> {
+        let file = Partial::from_config_text(
+            r#"{"schedule": "constant_with_warmup", "steps": 50, "warmup": 3, "base_lr": 0.5}"#,
+        )?;
+        let flags = Partial {
+            steps: Some(10),
+            ..Partial::default()
+        };
+        let merged = file.merge(flags);
+        assert_eq!(
+            (merged.steps, merged.warmup, merged.base_lr),
+            (Some(10), Some(3), Some(0.5))
+        );
+        let to_expr = merged.merge(Partial {
+            expr: Some("1".into()),
+            ..Partial::default()
+        });
+        assert_eq!((to_expr.schedule, to_expr.expr), (None, Some("1".into())));
+        Ok(())
+    }
+
+    #[test]
+    fn config_typos_are_named() {
+        let message = match Partial::from_config_text(r#"{"schedul": "cosine"}"#) {
+            Ok(p) => format!("accepted {p:?}"),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(
+            message,
+            "unknown key \"schedul\"; did you mean 'schedule'?; the keys are schedule, expr, steps, base_lr, warmup, params"
+        );
+    }
+
+    #[test]
+    fn json_round_trips() -> Result<()> {
+        let d = Partial {
+            warmup: Some(5),
+            steps: Some(10),
+            ..Partial::default()
+        }
+        .resolve()?;
+        let text = d.to_json().to_string();
+        assert_eq!(
+            text,
+            r#"{"schedule":"constant_with_warmup","steps":10,"base_lr":0.1,"warmup":5,"params":{}}"#
+        );
+        assert_eq!(Partial::from_config_text(&text)?.resolve()?, d);
+        Ok(())
+    }
+}
