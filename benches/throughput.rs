@@ -1,1 +1,2 @@
+//! Throughput benchmarks (filled in with the engine work).
 fn main() {}

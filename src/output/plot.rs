@@ -1,1 +1,290 @@
-//! Terminal plots (braille, textplots), with points reduced to each column's min and max.
+//! Terminal plots: braille charts drawn by textplots, several schedules overlaid.
+//!
+//! Points are reduced while they stream in, to each braille column's first, lowest,
+//! highest and last value, so 10^8 steps plot in flat memory with every spike kept.
+//! textplots is driven around its traps: it is never asked to print (`display()` panics on
+//! a closed pipe), labels are kept short enough for its layout arithmetic, and the chart is
+//! never narrower than its 32-dot minimum.
+
+use std::io::{self, Write};
+
+use textplots::{Chart, ColorPlot, LabelBuilder, LabelFormat, Plot, Shape};
+
+use super::{Steps, for_each_point};
+use crate::error::{Error, Result};
+use crate::format::significant;
+use crate::schedule::{Point, Schedule};
+
+/// Size and styling of a plot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlotOptions {
+    /// Width of the whole chart in terminal columns, labels included.
+    pub width: u16,
+    /// Height of the plotting area in terminal rows.
+    pub height: u16,
+    /// Colour each series (on a terminal, unless `NO_COLOR`).
+    pub color: bool,
+}
+
+/// Series colours, chosen to stay apart on dark and light terminals.
+const COLORS: [(u8, u8, u8); 6] = [
+    (66, 165, 245),
+    (239, 83, 80),
+    (102, 187, 106),
+    (255, 202, 40),
+    (171, 71, 188),
+    (38, 198, 218),
+];
+
+/// The reduced points of one schedule: per braille column, the first, lowest, highest and
+/// last point in step order.
+#[derive(Debug)]
+pub struct Series {
+    /// The legend text.
+    pub label: String,
+    columns: Vec<Option<Column>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Column {
+    first: Point,
+    low: Point,
+    high: Point,
+    last: Point,
+}
+
+impl Column {
+    fn new(p: Point) -> Self {
+        Column {
+            first: p,
+            low: p,
+            high: p,
+            last: p,
+        }
+    }
+
+    fn add(&mut self, p: Point) {
+        // NaN compares false and so never becomes an extreme; `check` reports NaN instead.
+        if p.lr < self.low.lr {
+            self.low = p;
+        }
+        if p.lr > self.high.lr {
+            self.high = p;
+        }
+        self.last = p;
+    }
+
+    fn in_order(&self) -> impl Iterator<Item = Point> {
+        let (a, b) = if self.low.step <= self.high.step {
+            (self.low, self.high)
+        } else {
+            (self.high, self.low)
+        };
+        let mut points = [self.first, a, b, self.last];
+        let mut n = 1;
+        for i in 1..4 {
+            if points[i].step != points[n - 1].step {
+                points[n] = points[i];
+                n += 1;
+            }
+        }
+        points.into_iter().take(n)
+    }
+}
+
+impl Series {
+    /// Evaluates `schedule` over `steps` into `columns` braille columns spread over the
+    /// steps of `frame` (the x axis shared by every series of a chart).
+    pub fn reduce(
+        label: String,
+        schedule: &dyn Schedule,
+        steps: Steps,
+        frame: Steps,
+        columns: usize,
+    ) -> Self {
+        let columns = columns.max(1);
+        let mut reduced: Vec<Option<Column>> = vec![None; columns];
+        let span = frame.to.saturating_sub(frame.from).max(1) as f64;
+        let scale = columns as f64 / span;
+        let _: Result<(), ()> = for_each_point(schedule, steps, |p| {
+            let c = ((p.step.saturating_sub(frame.from) as f64 * scale) as usize).min(columns - 1);
+            match &mut reduced[c] {
+                Some(column) => column.add(*p),
+                slot @ None => *slot = Some(Column::new(*p)),
+            }
+            Ok(())
+        });
+        Series {
+            label,
+            columns: reduced,
+        }
+    }
+
+    fn points(&self) -> Vec<(f32, f32)> {
+        self.columns
+            .iter()
+            .flatten()
+            .flat_map(Column::in_order)
+            .filter(|p| p.lr.is_finite())
+            .map(|p| (p.step as f32, p.lr as f32))
+            .collect()
+    }
+
+    fn range(&self) -> Option<(f64, f64)> {
+        self.columns
+            .iter()
+            .flatten()
+            .flat_map(|c| [c.low.lr, c.high.lr])
+            .filter(|v| v.is_finite())
+            .fold(None, |acc, v| match acc {
+                None => Some((v, v)),
+                Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+            })
+    }
+}
+
+/// Braille columns available for the data at a total width of `width` terminal columns.
+pub fn data_columns(width: u16) -> usize {
+    // Two dots per character; the right margin holds the y labels (at most 9 characters).
+    (usize::from(width).saturating_sub(LABEL_WIDTH + 1) * 2).max(MIN_DOTS as usize)
+}
+
+const LABEL_WIDTH: usize = 9;
+const MIN_DOTS: u32 = 32;
+
+/// A y-axis label: three significant digits, in Python's notation (`0.0003`, `3e-05`).
+fn y_label(v: f32) -> String {
+    let text = significant(f64::from(v), 3);
+    text.chars().take(LABEL_WIDTH).collect()
+}
+
+/// Draws the series, overlaid, with a legend line above and `step` under the x axis.
+pub fn write_plot(
+    out: &mut dyn Write,
+    series: &[Series],
+    steps: Steps,
+    options: PlotOptions,
+) -> Result<()> {
+    let width_dots = data_columns(options.width) as u32;
+    let height_dots = (u32::from(options.height) * 4).max(12);
+    let (mut ymin, mut ymax) = series
+        .iter()
+        .filter_map(Series::range)
+        .fold((0.0f64, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+            (lo.min(a), hi.max(b))
+        });
+    if !ymax.is_finite() {
+        return Err(Error::input(
+            "nothing to plot: every value is NaN or infinite",
+        ));
+    }
+    if ymax <= ymin {
+        // A flat line (a constant schedule): give it room above and below.
+        let pad = if ymax == 0.0 { 1.0 } else { ymax.abs() * 0.1 };
+        ymin -= pad;
+        ymax += pad;
+    }
+    let xmin = steps.from as f32;
+    let xmax = (steps.to.saturating_sub(1)).max(steps.from + 1) as f32;
+    let shapes: Vec<Vec<(f32, f32)>> = series.iter().map(Series::points).collect();
+    let shapes: Vec<Shape> = shapes.iter().map(|s| Shape::Lines(s)).collect();
+
+    let mut chart = Chart::new_with_y_range(
+        width_dots,
+        height_dots,
+        xmin,
+        xmax,
+        ymin as f32,
+        ymax as f32,
+    );
+    let mut chart = &mut chart;
+    chart = chart.y_label_format(LabelFormat::Custom(Box::new(y_label)));
+    chart = chart.x_label_format(LabelFormat::Custom(Box::new(x_label)));
+    for (i, shape) in shapes.iter().enumerate() {
+        chart = if options.color {
+            let (r, g, b) = COLORS[i % COLORS.len()];
+            chart.linecolorplot(shape, rgb::RGB8::new(r, g, b))
+        } else {
+            chart.lineplot(shape)
+        };
+    }
+    chart.axis();
+    chart.figures();
+
+    write_legend(out, series, options.color)?;
+    write!(out, "{chart}")?;
+    let pad = ((width_dots / 2) as usize).saturating_sub("step".len()) / 2;
+    writeln!(out, "{:pad$}step", "")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn x_label(v: f32) -> String {
+    format!("{v:.0}")
+}
+
+fn write_legend(out: &mut dyn Write, series: &[Series], color: bool) -> io::Result<()> {
+    let mut line = String::from("lr:");
+    for (i, s) in series.iter().enumerate() {
+        let (r, g, b) = COLORS[i % COLORS.len()];
+        if color {
+            line.push_str(&format!("  \x1b[38;2;{r};{g};{b}m━━\x1b[0m {}", s.label));
+        } else if series.len() > 1 {
+            line.push_str(&format!("  [{}] {}", i + 1, s.label));
+        } else {
+            line.push_str(&format!("  {}", s.label));
+        }
+    }
+    writeln!(out, "{line}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::Context;
+    use crate::schedule::combine::ExprSchedule;
+
+    #[test]
+    fn columns_keep_first_extremes_and_last_in_order() {
+        let mut c = Column::new(Point {
+            step: 0,
+            multiplier: 0.5,
+            lr: 0.5,
+        });
+        for (step, lr) in [(1, 0.9), (2, 0.1), (3, 0.4)] {
+            c.add(Point {
+                step,
+                multiplier: lr,
+                lr,
+            });
+        }
+        let steps: Vec<u64> = c.in_order().map(|p| p.step).collect();
+        assert_eq!(steps, [0, 1, 2, 3]);
+        let single = Column::new(Point {
+            step: 7,
+            multiplier: 1.0,
+            lr: 1.0,
+        });
+        assert_eq!(single.in_order().count(), 1);
+    }
+
+    #[test]
+    fn reduces_to_at_most_four_points_a_column() -> Result<()> {
+        let ctx = Context {
+            steps: 100_000,
+            base_lr: 1.0,
+            warmup: 0,
+        };
+        let schedule = ExprSchedule::new("1", &ctx)?;
+        let series = Series::reduce(
+            "x".into(),
+            &schedule,
+            Steps::all(100_000),
+            Steps::all(100_000),
+            64,
+        );
+        assert!(series.points().len() <= 4 * 64);
+        assert_eq!(series.range(), Some((1.0, 1.0)));
+        Ok(())
+    }
+}

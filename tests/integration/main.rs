@@ -1,4 +1,7 @@
 //! lrsched's integration tests, in one binary: golden values from PyTorch and transformers,
 //! and the command line end to end.
 
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod golden;

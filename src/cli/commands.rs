@@ -1,0 +1,185 @@
+//! Runs each subcommand: descriptions in, writers out, an exit status back.
+
+use std::io::{self, IsTerminal, Write};
+
+use lrsched::error::Result;
+use lrsched::output::csv::CsvWriter;
+use lrsched::output::json::JsonWriter;
+use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
+use lrsched::output::table::TableWriter;
+use lrsched::output::{Steps, write_points};
+use lrsched::schedule::registry::{self, Library};
+
+use super::{Cli, ColorChoice, Command, ListArgs, PlotArgs, RangeArgs};
+
+/// Runs the parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Table(args) => {
+            let description = args.schedule.one("table")?;
+            let schedule = description.build()?;
+            let steps = range(description.ctx.steps, &args.range);
+            let mut writer = TableWriter::new(
+                io::stdout().lock(),
+                steps.to - 1,
+                args.digits.map(usize::from),
+            );
+            write_points(schedule.as_ref(), steps, &mut writer)?;
+        }
+        Command::Csv(args) => {
+            let description = args.schedule.one("csv")?;
+            let schedule = description.build()?;
+            let steps = range(description.ctx.steps, &args.range);
+            write_points(
+                schedule.as_ref(),
+                steps,
+                &mut CsvWriter::new(io::stdout().lock()),
+            )?;
+        }
+        Command::Json(args) => {
+            let description = args.schedule.one("json")?;
+            let schedule = description.build()?;
+            let steps = range(description.ctx.steps, &args.range);
+            let mut writer = if args.lines {
+                JsonWriter::lines(io::stdout().lock())
+            } else {
+                JsonWriter::document(io::stdout().lock(), &description.to_json())
+            };
+            write_points(schedule.as_ref(), steps, &mut writer)?;
+        }
+        Command::Plot(args) => plot(&args)?,
+        Command::List(args) => list(&args, &mut io::stdout().lock())?,
+    }
+    Ok(0)
+}
+
+fn range(steps: u64, args: &RangeArgs) -> Steps {
+    Steps {
+        from: 0,
+        to: steps,
+        every: args.every,
+    }
+}
+
+fn plot(args: &PlotArgs) -> Result<()> {
+    let descriptions = args.schedule.many()?;
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let width = args.width.unwrap_or_else(|| {
+        terminal_size::terminal_size_of(&stdout)
+            .map(|(w, _)| w.0.clamp(40, 240))
+            .unwrap_or(80)
+    });
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let options = PlotOptions {
+        width,
+        height: args.height.unwrap_or(20),
+        color,
+    };
+    let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
+    let columns = data_columns(width);
+    let mut series = Vec::with_capacity(descriptions.len());
+    for description in &descriptions {
+        let schedule = description.build()?;
+        series.push(Series::reduce(
+            description.label(),
+            schedule.as_ref(),
+            Steps::all(description.ctx.steps),
+            frame,
+            columns,
+        ));
+    }
+    write_plot(&mut stdout.lock(), &series, frame, options)
+}
+
+fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
+    if args.markdown {
+        writeln!(out, "| name | library | upstream | parameters (defaults) |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for e in registry::entries() {
+            let params: Vec<String> = e
+                .params
+                .iter()
+                .map(|p| format!("`{}={}`", p.name, p.default_text()))
+                .collect();
+            writeln!(
+                out,
+                "| `{}` | {} | `{}` | {} |",
+                e.name,
+                e.library,
+                e.upstream,
+                params.join(", ")
+            )?;
+        }
+        return Ok(());
+    }
+    let Some(name) = &args.name else {
+        for (library, heading) in [
+            (
+                Library::Transformers,
+                "transformers (--warmup is num_warmup_steps, --steps is num_training_steps)",
+            ),
+            (
+                Library::Torch,
+                "torch (--warmup W puts SequentialLR's linear warmup in front)",
+            ),
+        ] {
+            writeln!(out, "{heading}")?;
+            for e in registry::entries().filter(|e| e.library == library) {
+                writeln!(out, "  {:<27} {}", e.name, e.summary)?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "--expr EXPR: your own multiplier, as LambdaLR(lambda step: EXPR)"
+        )?;
+        writeln!(
+            out,
+            "lrsched list NAME shows a schedule's formula, parameters and defaults."
+        )?;
+        return Ok(());
+    };
+    let e = registry::find(name)?;
+    writeln!(out, "{} ({}: {})", e.name, e.library, e.upstream)?;
+    writeln!(out, "  {}", e.summary)?;
+    writeln!(out)?;
+    writeln!(out, "formula:")?;
+    for line in e.formula.lines() {
+        writeln!(out, "  {}", line.trim())?;
+    }
+    writeln!(out, "past the horizon:")?;
+    writeln!(out, "  {}", e.horizon)?;
+    writeln!(out, "warmup:")?;
+    writeln!(
+        out,
+        "  {}",
+        match (e.library, e.takes_warmup) {
+            (_, false) => "none (use constant_with_warmup for a warmup)",
+            (Library::Transformers, true) => "--warmup is num_warmup_steps",
+            (Library::Torch, true) =>
+                "--warmup W: SequentialLR([LambdaLR(warmup W), scheduler], milestones=[W])",
+        }
+    )?;
+    if e.params.is_empty() {
+        writeln!(out, "parameters: none")?;
+    } else {
+        writeln!(out, "parameters (--set KEY=VALUE):")?;
+        let width = e.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for p in e.params {
+            writeln!(
+                out,
+                "  {:<width$}  {:<8}  {:<12}  {}",
+                p.name,
+                p.kind.name(),
+                p.default_text(),
+                p.doc
+            )?;
+        }
+    }
+    Ok(())
+}

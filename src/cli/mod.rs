@@ -1,0 +1,230 @@
+//! The command line: clap structs that hold what the user typed, and one conversion from
+//! them to the library's schedule descriptions.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use lrsched::Description;
+use lrsched::error::{Error, Result};
+use lrsched::schedule::params::split_assignment;
+use lrsched::spec::Partial;
+
+pub use commands::run;
+
+/// Explore learning-rate schedules exactly as PyTorch and Hugging Face transformers
+/// compute them.
+#[derive(Debug, Parser)]
+#[command(name = "lrsched", version, about, max_term_width = 100)]
+#[command(after_help = "Examples:\n  \
+    lrsched table --warmup 5 --steps 10\n  \
+    lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
+    lrsched csv --expr \"min(1, step/2000)\" --steps 3000 > lr.csv\n  \
+    lrsched list cosine")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Aligned table of step, multiplier and learning rate
+    Table(TableArgs),
+    /// CSV on stdout: step,multiplier,lr
+    Csv(CsvArgs),
+    /// JSON on stdout: the schedule description and its points (--lines for JSON Lines)
+    Json(JsonArgs),
+    /// Braille plot in the terminal; repeat --expr or --config to overlay schedules
+    Plot(PlotArgs),
+    /// Every built-in schedule, or one in detail (formula, parameters, defaults)
+    List(ListArgs),
+}
+
+/// The flags that describe a schedule, shared by every subcommand.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Schedule")]
+pub struct ScheduleArgs {
+    /// Evaluate steps 0..N-1; also the training horizon (num_training_steps) [default: 100]
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u64>,
+
+    /// The optimizer's initial learning rate; lr = base_lr * multiplier [default: 0.1]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub base_lr: Option<f64>,
+
+    /// Linear warmup over the first N steps: multiplier step / max(1, N) [default: 0]
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+
+    /// A built-in schedule, named as in transformers or torch (lrsched list) [default: constant_with_warmup]
+    #[arg(long, value_name = "NAME")]
+    pub schedule: Option<String>,
+
+    /// A parameter of the built-in, named as in its library (num_cycles=0.5, T_max=100, milestones=30,80)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// Your own multiplier expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)"
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub expr: Vec<String>,
+
+    /// Read the description from a JSON file (flags given here win)
+    #[arg(long, value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+}
+
+/// Which steps to write.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Output")]
+pub struct RangeArgs {
+    /// Write every K-th step (the last step is always written)
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub every: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Round values to D significant digits (default: the shortest text that reads back exactly)
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
+    pub digits: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct CsvArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub range: RangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// One JSON object per line, points only (JSON Lines)
+    #[arg(long, help_heading = "Output")]
+    pub lines: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    /// Chart width in columns [default: the terminal's, or 80]
+    #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(30..=1000), help_heading = "Output")]
+    pub width: Option<u16>,
+    /// Chart height in rows [default: 20]
+    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u16).range(3..=500), help_heading = "Output")]
+    pub height: Option<u16>,
+    /// Colour the series
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show one schedule in detail
+    pub name: Option<String>,
+    /// The catalogue as a Markdown table (as in the README)
+    #[arg(long, conflicts_with = "name")]
+    pub markdown: bool,
+}
+
+impl ScheduleArgs {
+    /// What the flags give, apart from expressions and config files.
+    fn flags(&self) -> Result<Partial> {
+        Ok(Partial {
+            schedule: self.schedule.clone(),
+            expr: None,
+            steps: self.steps,
+            base_lr: self.base_lr,
+            warmup: self.warmup,
+            params: self
+                .set
+                .iter()
+                .map(|s| split_assignment(s))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// The one schedule these flags describe (config file, then flags on top).
+    pub fn one(&self, command: &str) -> Result<Description> {
+        if self.config.len() > 1 || self.expr.len() > 1 {
+            return Err(Error::input(format!(
+                "{command} shows one schedule; give at most one --config and one --expr \
+                 (lrsched plot overlays several)"
+            )));
+        }
+        let flags = self.flags()?;
+        if flags.schedule.is_some() && !self.expr.is_empty() {
+            return Err(Error::input("give either --schedule or --expr, not both"));
+        }
+        let mut partial = match self.config.first() {
+            Some(path) => Partial::from_config_file(path)?.merge(flags),
+            None => flags,
+        };
+        if let Some(expr) = self.expr.first() {
+            partial = partial.merge(Partial {
+                expr: Some(expr.clone()),
+                ..Partial::default()
+            });
+        }
+        partial.resolve()
+    }
+
+    /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
+    /// the --schedule flag itself when it is given beside expressions.
+    pub fn many(&self) -> Result<Vec<Description>> {
+        if self.config.len() <= 1
+            && self.expr.len() <= 1
+            && (self.schedule.is_none() || self.expr.is_empty())
+        {
+            return Ok(vec![self.one("plot")?]);
+        }
+        let flags = self.flags()?;
+        let mut partials = Vec::new();
+        for path in &self.config {
+            partials.push(Partial::from_config_file(path)?.merge(flags.clone()));
+        }
+        if flags.schedule.is_some() && self.config.is_empty() {
+            partials.push(flags.clone());
+        }
+        for expr in &self.expr {
+            partials.push(Partial {
+                expr: Some(expr.clone()),
+                steps: flags.steps,
+                base_lr: flags.base_lr,
+                warmup: flags.warmup,
+                ..Partial::default()
+            });
+        }
+        partials.iter().map(Partial::resolve).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
