@@ -1,0 +1,301 @@
+//! The command line end to end: exact output, exit statuses and error messages.
+
+use std::io::Read;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn lrsched() -> Command {
+    let mut cmd = Command::cargo_bin("lrsched").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs lrsched with `args`, expecting exit status 2, nothing on stdout, and `message` as
+/// the whole of stderr.
+fn rejects(args: &[&str], message: &str) {
+    let out = lrsched().args(args).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: {message}\n"),
+        "{args:?}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+}
+
+#[test]
+fn table_shows_the_lambda_lr_warmup() {
+    lrsched()
+        .args(["table", "--warmup", "5", "--steps", "10"])
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(
+            "Step | Multiplier | Learning Rate
+   0 | 0.0        | 0.0
+   1 | 0.2        | 0.020000000000000004
+   2 | 0.4        | 0.04000000000000001
+   3 | 0.6        | 0.06
+   4 | 0.8        | 0.08000000000000002
+   5 | 1.0        | 0.1
+   6 | 1.0        | 0.1
+   7 | 1.0        | 0.1
+   8 | 1.0        | 0.1
+   9 | 1.0        | 0.1
+",
+        );
+}
+
+#[test]
+fn table_every_and_digits() {
+    lrsched()
+        .args([
+            "table", "--warmup", "3", "--steps", "1000", "--every", "400", "--digits", "3",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            "Step | Multiplier | Learning Rate
+   0 | 0.0        | 0.0
+ 400 | 1.0        | 0.1
+ 800 | 1.0        | 0.1
+ 999 | 1.0        | 0.1
+",
+        );
+}
+
+#[test]
+fn csv_has_a_header_and_round_trip_floats() {
+    lrsched()
+        .args(["csv", "--warmup", "3", "--steps", "5", "--base-lr", "3e-4"])
+        .assert()
+        .success()
+        .stdout(
+            "step,multiplier,lr
+0,0.0,0.0
+1,0.3333333333333333,0.00009999999999999999
+2,0.6666666666666666,0.00019999999999999998
+3,1.0,0.0003
+4,1.0,0.0003
+",
+        );
+}
+
+#[test]
+fn json_parses_back_and_its_schedule_is_a_config() {
+    let out = lrsched()
+        .args(["json", "--warmup", "2", "--steps", "4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lrs: Vec<f64> = doc["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["lr"].as_f64().unwrap())
+        .collect();
+    assert_eq!(lrs, [0.0, 0.05, 0.1, 0.1]);
+    assert_eq!(doc["points"][1]["step"], 1);
+    assert_eq!(doc["points"][1]["multiplier"], 0.5);
+    assert_eq!(
+        doc["schedule"],
+        serde_json::json!({"schedule": "constant_with_warmup", "steps": 4, "base_lr": 0.1, "warmup": 2, "params": {}})
+    );
+
+    let dir = tempdir();
+    let config = dir.join("schedule.json");
+    std::fs::write(&config, doc["schedule"].to_string()).unwrap();
+    let again = lrsched()
+        .args(["json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn json_lines_is_one_point_a_line() {
+    lrsched()
+        .args([
+            "json", "--lines", "--warmup", "2", "--steps", "5", "--every", "3",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            r#"{"step":0,"multiplier":0.0,"lr":0.0}
+{"step":3,"multiplier":1.0,"lr":0.1}
+{"step":4,"multiplier":1.0,"lr":0.1}
+"#,
+        );
+}
+
+#[test]
+fn flags_win_over_the_config_file() {
+    let dir = tempdir();
+    let config = dir.join("c.json");
+    std::fs::write(
+        &config,
+        r#"{"schedule": "constant_with_warmup", "steps": 50, "warmup": 4, "base_lr": 1.0}"#,
+    )
+    .unwrap();
+    lrsched()
+        .args(["csv", "--steps", "3", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout("step,multiplier,lr\n0,0.0,0.0\n1,0.25,0.25\n2,0.5,0.5\n");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_message() {
+    rejects(
+        &["table", "--schedule", "constant_with_warmpu"],
+        "unknown schedule 'constant_with_warmpu'; did you mean 'constant_with_warmup'? (lrsched list shows all)",
+    );
+    rejects(&["csv", "--steps", "0"], "--steps must be at least 1");
+    rejects(
+        &["csv", "--base-lr", "-1"],
+        "--base-lr must be a finite number >= 0 (torch rejects a negative lr), not -1",
+    );
+    rejects(
+        &["csv", "--set", "gamma"],
+        "--set 'gamma' is not KEY=VALUE (e.g. --set num_cycles=0.5)",
+    );
+    rejects(
+        &["csv", "--set", "gamma=0.5"],
+        "unknown parameter 'gamma' for constant_with_warmup; constant_with_warmup takes no parameters",
+    );
+    rejects(
+        &["csv", "--schedule", "constant", "--warmup", "5"],
+        "schedule 'constant' takes no warmup (transformers' get_scheduler ignores it); use --schedule constant_with_warmup --warmup 5 for a warmup to a constant lr",
+    );
+    rejects(
+        &["csv", "--schedule", "constant", "--expr", "1"],
+        "give either --schedule or --expr, not both",
+    );
+    rejects(
+        &["table", "--expr", "1", "--expr", "2"],
+        "table shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+    );
+    rejects(
+        &["csv", "--config", "/nonexistent/lr.json"],
+        "cannot read config /nonexistent/lr.json: No such file or directory (os error 2)",
+    );
+    let dir = tempdir();
+    let config = dir.join("typo.json");
+    std::fs::write(&config, r#"{"warmpu": 5}"#).unwrap();
+    rejects(
+        &["csv", "--config", config.to_str().unwrap()],
+        &format!(
+            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params",
+            config.display()
+        ),
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = lrsched().args(["csv", "--steps", "ten"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'ten' for '--steps <N>'"));
+}
+
+/// Reads a little of a huge output, closes the pipe, and expects a quiet exit 0.
+fn closes_quietly(args: &[&str]) {
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("lrsched"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = [0u8; 100];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    closes_quietly(&["csv", "--steps", "100000000"]);
+    closes_quietly(&["json", "--steps", "100000000"]);
+    closes_quietly(&["json", "--lines", "--steps", "100000000"]);
+    closes_quietly(&["table", "--steps", "100000000"]);
+}
+
+#[test]
+fn plot_draws_braille_with_a_legend() {
+    lrsched()
+        .args([
+            "plot", "--warmup", "20", "--steps", "60", "--width", "50", "--height", "4", "--color",
+            "never",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            "lr:  constant_with_warmup (warmup 20)
+⡁⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⡠⠤⠊⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠁ 0.1
+⠄⠀⠀⠀⠀⠀⠀⢀⠤⠔⠉⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
+⠂⠀⠀⠀⡠⠤⠒⠁⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
+⣁⡠⠔⠊⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
+⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠀ 0.0
+0                                     59
+                  step
+",
+        );
+}
+
+#[test]
+fn plot_colours_only_when_asked_or_on_a_terminal() {
+    let plain = lrsched()
+        .args(["plot", "--steps", "10", "--width", "40"])
+        .output()
+        .unwrap();
+    assert!(!plain.stdout.contains(&0x1b), "no escapes into a pipe");
+    let colored = lrsched()
+        .args([
+            "plot", "--steps", "10", "--width", "40", "--color", "always",
+        ])
+        .output()
+        .unwrap();
+    assert!(colored.stdout.contains(&0x1b));
+}
+
+#[test]
+fn list_names_every_schedule() {
+    let out = lrsched().arg("list").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for entry in lrsched::schedule::registry::entries() {
+        assert!(
+            text.contains(entry.name),
+            "{} missing from lrsched list",
+            entry.name
+        );
+    }
+    lrsched()
+        .args(["list", "nope"])
+        .assert()
+        .code(2)
+        .stderr("error: unknown schedule 'nope' (lrsched list shows all)\n");
+}
+
+pub fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "lrsched-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
