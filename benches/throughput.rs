@@ -1,2 +1,141 @@
-//! Throughput benchmarks (filled in with the engine work).
-fn main() {}
+//! Throughput of the CSV path: lrsched's library against the floor, a hand-written
+//! closure + itoa + ryu loop doing the same work. Run with `cargo bench --bench throughput`;
+//! BENCHMARKS.md records the figures. Each measurement is the best of several runs.
+
+use std::hint::black_box;
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use lrsched::output::csv::CsvWriter;
+use lrsched::output::{Steps, write_points};
+use lrsched::spec::Partial;
+
+const STEPS: u64 = 10_000_000;
+const EXPR: &str = "0.5*(1+cos(pi*step/steps))";
+const RUNS: usize = 5;
+
+/// Counts bytes and throws them away, so the measurement is formatting, not the disk.
+struct Sink(u64);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn best(mut run: impl FnMut() -> u64) -> (Duration, u64) {
+    let mut best = Duration::MAX;
+    let mut bytes = 0;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        bytes = black_box(run());
+        best = best.min(start.elapsed());
+    }
+    (best, bytes)
+}
+
+/// The floor: the cosine as a Rust closure, formatted with itoa and ryu into a 64 KiB buffer.
+fn floor() -> u64 {
+    let f = |step: f64| 0.5 * (1.0 + (std::f64::consts::PI * step / STEPS as f64).cos());
+    let base_lr = 0.1;
+    let mut sink = Sink(0);
+    let mut buf = Vec::with_capacity(1 << 17);
+    buf.extend_from_slice(b"step,multiplier,lr\n");
+    let mut int = itoa::Buffer::new();
+    let mut float = ryu::Buffer::new();
+    for step in 0..STEPS {
+        let m = f(step as f64);
+        buf.extend_from_slice(int.format(step).as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(float.format(m).as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(float.format(base_lr * m).as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= 1 << 16 {
+            let _ = sink.write_all(&buf);
+            buf.clear();
+        }
+    }
+    let _ = sink.write_all(&buf);
+    sink.0
+}
+
+fn library(args: Partial) -> u64 {
+    let description = match args.resolve() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("cannot benchmark: {e}");
+            return 0;
+        }
+    };
+    let Ok(schedule) = description.build() else {
+        return 0;
+    };
+    let mut sink = Sink(0);
+    let mut writer = CsvWriter::new(&mut sink);
+    if write_points(schedule.as_ref(), Steps::all(STEPS), &mut writer).is_err() {
+        return 0;
+    }
+    drop(writer);
+    sink.0
+}
+
+fn report(name: &str, (time, bytes): (Duration, u64), floor: Duration) {
+    let rows_per_s = STEPS as f64 / time.as_secs_f64();
+    println!(
+        "{name:<44} {:>8.3} s  {:>6.1} M rows/s  {:>5.2}x floor  ({:.0} MB)",
+        time.as_secs_f64(),
+        rows_per_s / 1e6,
+        time.as_secs_f64() / floor.as_secs_f64(),
+        bytes as f64 / 1e6
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a name filter may follow.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    println!("{STEPS} rows of `csv`, best of {RUNS} runs");
+    let floor_time = best(floor);
+    report("floor: Rust closure + itoa + ryu", floor_time, floor_time.0);
+    let cases: [(&str, Partial); 3] = [
+        (
+            "--expr \"0.5*(1+cos(pi*step/steps))\"",
+            Partial {
+                expr: Some(EXPR.into()),
+                steps: Some(STEPS),
+                ..Partial::default()
+            },
+        ),
+        (
+            "--schedule cosine --warmup 1000",
+            Partial {
+                schedule: Some("cosine".into()),
+                warmup: Some(1000),
+                steps: Some(STEPS),
+                ..Partial::default()
+            },
+        ),
+        (
+            "--schedule CosineAnnealingLR (recursive)",
+            Partial {
+                schedule: Some("CosineAnnealingLR".into()),
+                steps: Some(STEPS),
+                params: vec![(
+                    "T_max".into(),
+                    lrsched::schedule::params::Raw::Text(STEPS.to_string()),
+                )],
+                ..Partial::default()
+            },
+        ),
+    ];
+    for (name, args) in cases {
+        if wanted(name) {
+            report(name, best(|| library(args.clone())), floor_time.0);
+        }
+    }
+}
