@@ -199,7 +199,9 @@ pub fn write_plot(
     );
     let mut chart = &mut chart;
     chart = chart.y_label_format(LabelFormat::Custom(Box::new(y_label)));
-    chart = chart.x_label_format(LabelFormat::Custom(Box::new(x_label)));
+    // textplots subtracts the x label's length from half the width: keep it shorter.
+    let x_room = (width_dots / 2) as usize - 1;
+    chart = chart.x_label_format(LabelFormat::Custom(Box::new(move |v| x_label(v, x_room))));
     for (i, shape) in shapes.iter().enumerate() {
         chart = if options.color {
             let (r, g, b) = COLORS[i % COLORS.len()];
@@ -219,8 +221,14 @@ pub fn write_plot(
     Ok(())
 }
 
-fn x_label(v: f32) -> String {
-    format!("{v:.0}")
+/// A step label: the whole number, or `1.2e+15` style where that does not fit in `room`.
+fn x_label(v: f32, room: usize) -> String {
+    let text = format!("{v:.0}");
+    if text.len() <= room {
+        return text;
+    }
+    let short = significant(f64::from(v), 2);
+    short.chars().take(room).collect()
 }
 
 fn write_legend(out: &mut dyn Write, series: &[Series], color: bool) -> io::Result<()> {
@@ -243,6 +251,14 @@ mod tests {
     use super::*;
     use crate::schedule::Context;
     use crate::schedule::combine::ExprSchedule;
+
+    #[test]
+    fn step_labels_fit() {
+        assert_eq!(x_label(99.0, 20), "99");
+        assert_eq!(x_label(1.8e19, 20), "18000000404716257280");
+        assert_eq!(x_label(1.8e19, 19), "1.8e+19");
+        assert_eq!(x_label(1.8e19, 3), "1.8");
+    }
 
     #[test]
     fn columns_keep_first_extremes_and_last_in_order() {
