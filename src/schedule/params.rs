@@ -239,6 +239,15 @@ fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
     }
 }
 
+/// The flag that sets a transformers keyword which lrsched takes as a shared flag.
+fn horizon_flag(key: &str) -> Option<&'static str> {
+    match key {
+        "num_training_steps" => Some("--steps"),
+        "num_warmup_steps" => Some("--warmup"),
+        _ => None,
+    }
+}
+
 /// The resolved parameters of one schedule: every declared parameter, in declaration order,
 /// with the user's value or the default (`None` for Python's `None`).
 #[derive(Clone, Debug, PartialEq)]
@@ -260,6 +269,11 @@ impl Params {
         let mut given_names = Vec::new();
         for (key, raw) in given {
             let Some(index) = specs.iter().position(|s| s.name == key) else {
+                if let Some(flag) = horizon_flag(key) {
+                    return Err(Error::input(format!(
+                        "{key} is given with {flag}, not --set (it is {schedule}'s horizon or warmup, shared by every schedule)"
+                    )));
+                }
                 let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 let valid = if names.is_empty() {
                     format!("{schedule} takes no parameters")
