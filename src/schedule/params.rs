@@ -271,7 +271,7 @@ impl Params {
             let Some(index) = specs.iter().position(|s| s.name == key) else {
                 if let Some(flag) = horizon_flag(key) {
                     return Err(Error::input(format!(
-                        "{key} is given with {flag}, not --set (it is {schedule}'s horizon or warmup, shared by every schedule)"
+                        "{key} is set with {flag}, not --set ({flag} applies to every schedule)"
                     )));
                 }
                 let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
