@@ -40,6 +40,8 @@ pub enum Command {
     Plot(PlotArgs),
     /// Every built-in schedule, or one in detail (formula, parameters, defaults)
     List(ListArgs),
+    /// Train the tiny linear-regression demo (Linear(n, 1), MSE, SGD or Adam) with the schedule
+    Train(TrainArgs),
 }
 
 /// The flags that describe a schedule, shared by every subcommand.
@@ -146,6 +148,73 @@ pub struct ListArgs {
     pub markdown: bool,
 }
 
+/// `lrsched train`'s own flags; the schedule flags default to the demo's run (--steps 10,
+/// --warmup 5, --base-lr 0.1).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Here --steps defaults to 10 and --warmup to 5 (0 for a schedule that takes \
+    no warmup): with no flags this is the PyTorch demo's run, base lr 0.1, SGD, 10 samples of \
+    10 features.\n\n\
+    Without --data the model trains on synthetic data from --seed, made by \
+    lrsched's own generator: the same numbers on every machine, but not torch's. \
+    --torch-seed0 (or --data examples/seed0-data.csv --init examples/seed0-init.json) \
+    trains on the numbers torch.manual_seed(0) gives the PyTorch demo, and reproduces its losses.\n\n\
+    Examples:\n  \
+    lrsched train\n  \
+    lrsched train --torch-seed0 --next-lr\n  \
+    lrsched train --optimizer adam --schedule cosine --steps 50 --format csv\n  \
+    lrsched train --data points.csv --init weights.json --format json"
+)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    /// The optimizer, with torch's defaults (SGD: no momentum; Adam: betas 0.9, 0.999, eps 1e-8)
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd, help_heading = "Training")]
+    pub optimizer: OptimizerArg,
+    /// Seed of the synthetic data and initial weights (lrsched's generator, not torch's) [default: 0]
+    #[arg(long, value_name = "N", help_heading = "Data")]
+    pub seed: Option<u64>,
+    /// Number of synthetic samples
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
+    pub samples: u64,
+    /// Number of synthetic features (the model is Linear(N, 1))
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
+    pub features: u64,
+    /// Train on a CSV file of numbers, columns x1,...,xn,y (a header line is optional)
+    #[arg(long, value_name = "FILE.csv", help_heading = "Data")]
+    pub data: Option<PathBuf>,
+    /// Start from these parameters: {"weight": [w1, ..., wn], "bias": b}
+    #[arg(long, value_name = "FILE.json", help_heading = "Data")]
+    pub init: Option<PathBuf>,
+    /// Train on the data and initial weights torch.manual_seed(0) gives the PyTorch demo
+    #[arg(long, conflicts_with_all = ["data", "init", "seed", "samples", "features"], help_heading = "Data")]
+    pub torch_seed0: bool,
+    /// Output format: the demo's table, or step,lr,loss at full precision
+    #[arg(long, value_enum, default_value_t = TrainFormat::Table, value_name = "FORMAT", help_heading = "Output")]
+    pub format: TrainFormat,
+    /// Show the lr after scheduler.step() (the next step's), as the PyTorch demo prints it; the table then matches its output exactly
+    #[arg(long, help_heading = "Output")]
+    pub next_lr: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// optim.SGD(params, lr)
+    Sgd,
+    /// optim.Adam(params, lr)
+    Adam,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrainFormat {
+    /// Step | Learning Rate | Loss, then the final weights
+    Table,
+    /// step,lr,loss
+    Csv,
+    /// rows, final weight and bias
+    Json,
+}
+
 impl ScheduleArgs {
     /// What the flags give, apart from expressions and config files.
     fn flags(&self) -> Result<Partial> {
@@ -165,6 +234,11 @@ impl ScheduleArgs {
 
     /// The one schedule these flags describe (config file, then flags on top).
     pub fn one(&self, command: &str) -> Result<Description> {
+        self.partial(command)?.resolve()
+    }
+
+    /// What [`ScheduleArgs::one`] resolves, before defaults are filled in.
+    pub fn partial(&self, command: &str) -> Result<Partial> {
         if self.config.len() > 1 || self.expr.len() > 1 {
             return Err(Error::input(format!(
                 "{command} shows one schedule; give at most one --config and one --expr \
@@ -185,7 +259,7 @@ impl ScheduleArgs {
                 ..Partial::default()
             });
         }
-        partial.resolve()
+        Ok(partial)
     }
 
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
