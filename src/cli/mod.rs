@@ -41,6 +41,9 @@ pub enum Command {
     /// Every built-in schedule, or one in detail (formula, parameters, defaults)
     List(ListArgs),
     /// Train the tiny linear-regression demo (Linear(n, 1), MSE, SGD or Adam) with the schedule
+    // The demo's own defaults for the shared flags (lrsched::train::demo_defaults).
+    #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps) [default: 10]")))]
+    #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
     Train(TrainArgs),
 }
 
@@ -168,7 +171,7 @@ pub struct ListArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
-    /// The optimizer, with torch's defaults (SGD: no momentum; Adam: betas 0.9, 0.999, eps 1e-8)
+    /// optim.SGD or optim.Adam with torch's defaults (SGD: no momentum; Adam: betas 0.9, 0.999, eps 1e-8)
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd, help_heading = "Training")]
     pub optimizer: OptimizerArg,
     /// Seed of the synthetic data and initial weights (lrsched's generator, not torch's) [default: 0]
@@ -189,7 +192,7 @@ pub struct TrainArgs {
     /// Train on the data and initial weights torch.manual_seed(0) gives the PyTorch demo
     #[arg(long, conflicts_with_all = ["data", "init", "seed", "samples", "features"], help_heading = "Data")]
     pub torch_seed0: bool,
-    /// Output format: the demo's table, or step,lr,loss at full precision
+    /// The demo's table (Step | Learning Rate | Loss, then the final weights), or step,lr,loss at full precision (JSON adds the final weight and bias)
     #[arg(long, value_enum, default_value_t = TrainFormat::Table, value_name = "FORMAT", help_heading = "Output")]
     pub format: TrainFormat,
     /// Show the lr after scheduler.step() (the next step's), as the PyTorch demo prints it; the table then matches its output exactly
@@ -199,19 +202,14 @@ pub struct TrainArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OptimizerArg {
-    /// optim.SGD(params, lr)
     Sgd,
-    /// optim.Adam(params, lr)
     Adam,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TrainFormat {
-    /// Step | Learning Rate | Loss, then the final weights
     Table,
-    /// step,lr,loss
     Csv,
-    /// rows, final weight and bias
     Json,
 }
 
