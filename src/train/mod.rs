@@ -307,6 +307,62 @@ mod tests {
         Ok(())
     }
 
+    /// A schedule that, like `OneCycleLR`, is defined up to a last step only.
+    #[derive(Debug)]
+    struct Ends(u64);
+
+    impl Schedule for Ends {
+        fn at(&self, step: u64) -> Point {
+            Point::from_lr(step, 0.01, 0.01)
+        }
+
+        fn last_defined_step(&self) -> Option<u64> {
+            Some(self.0)
+        }
+    }
+
+    #[test]
+    fn no_next_lr_past_the_schedules_last_step() -> Result<()> {
+        let data = Dataset::torch_seed0()?;
+        let rows: Vec<Row> =
+            Training::new(&data, Linear::torch_seed0()?, Optimizer::Adam, &Ends(2), 3)?
+                .collect::<std::result::Result<_, _>>()?;
+        let next: Vec<Option<f64>> = rows.iter().map(|r| r.next_lr).collect();
+        assert_eq!(next, vec![Some(0.01), Some(0.01), None]);
+        Ok(())
+    }
+
+    #[test]
+    fn demo_defaults_fill_only_what_is_missing() {
+        let given = |partial: Partial| {
+            let p = demo_defaults(partial);
+            (p.steps, p.warmup)
+        };
+        assert_eq!(given(Partial::default()), (Some(10), Some(5)));
+        assert_eq!(
+            given(Partial {
+                steps: Some(50),
+                warmup: Some(0),
+                ..Partial::default()
+            }),
+            (Some(50), Some(0))
+        );
+        assert_eq!(
+            given(Partial {
+                schedule: Some("constant".into()),
+                ..Partial::default()
+            }),
+            (Some(10), None)
+        );
+        assert_eq!(
+            given(Partial {
+                expr: Some("1".into()),
+                ..Partial::default()
+            }),
+            (Some(10), Some(5))
+        );
+    }
+
     #[test]
     fn weights_must_match_the_features() -> Result<()> {
         let schedule = warmup(10, 5, 0.1);
