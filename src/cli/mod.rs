@@ -11,6 +11,7 @@ use lrsched::Description;
 use lrsched::error::{Error, Result};
 use lrsched::schedule::params::split_assignment;
 use lrsched::spec::Partial;
+use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
 
@@ -155,9 +156,8 @@ pub struct ListArgs {
 /// --warmup 5, --base-lr 0.1).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Here --steps defaults to 10 and --warmup to 5 (0 for a schedule that takes \
-    no warmup): with no flags this is the PyTorch demo's run, base lr 0.1, SGD, 10 samples of \
-    10 features.\n\n\
+    after_help = "With no flags this is the PyTorch demo's run: 10 steps, warmup 5, base lr \
+    0.1, SGD, 10 samples of 10 features.\n\n\
     Without --data the model trains on synthetic data from --seed, made by \
     lrsched's own generator: the same numbers on every machine, but not torch's. \
     --torch-seed0 (or --data examples/seed0-data.csv --init examples/seed0-init.json) \
@@ -178,10 +178,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N", help_heading = "Data")]
     pub seed: Option<u64>,
     /// Number of synthetic samples
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
+    #[arg(long, value_name = "N", default_value_t = DEMO_SAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
     pub samples: u64,
     /// Number of synthetic features (the model is Linear(N, 1))
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
+    #[arg(long, value_name = "N", default_value_t = DEMO_FEATURES as u64, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
     pub features: u64,
     /// Train on a CSV file of numbers, columns x1,...,xn,y (a header line is optional)
     #[arg(long, value_name = "FILE.csv", help_heading = "Data")]
