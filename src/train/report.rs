@@ -288,3 +288,27 @@ impl<W: Write> RowWriter for JsonWriter<W> {
         self.out.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed4_rounds_like_python() {
+        // Python: f'{v:.4f}' for each.
+        let cases = [
+            (0.03125, "0.0312"),
+            (0.15625, "0.1562"),
+            (0.00015, "0.0001"),
+            (1.00005, "1.0001"),
+            (0.020000000000000004, "0.0200"),
+            (-0.0, "-0.0000"),
+            (2e29, "199999999999999982866301714432.0000"),
+            (f64::NAN, "nan"),
+            (f64::NEG_INFINITY, "-inf"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(fixed4(v), want, "{v:e}");
+        }
+    }
+}
