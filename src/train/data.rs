@@ -164,7 +164,7 @@ impl Dataset {
     }
 
     /// Parses CSV text (see [`Dataset::read_csv`]); `name` prefixes error messages, which
-    /// give the line and the reason (`data.csv:4: 9 values, but the header has 11 columns`).
+    /// give the line and the reason (`data.csv:4: 9 values, but the header has 11; ...`).
     ///
     /// A first line with anything but numbers is a header, whose names are not checked.
     /// Blank lines are skipped; fields may be padded with spaces. Numbers are read as
