@@ -11,6 +11,7 @@ pub mod output;
 pub mod schedule;
 pub mod spec;
 pub mod suggest;
+pub mod train;
 
 pub use error::Error;
 pub use schedule::{Point, Schedule};

@@ -2,7 +2,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use lrsched::error::Result;
+use lrsched::error::{Error, Result};
 use lrsched::output::csv::CsvWriter;
 use lrsched::output::json::JsonWriter;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
@@ -10,7 +10,9 @@ use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
 use lrsched::schedule::registry::{self, Library};
 
-use super::{Cli, ColorChoice, Command, ListArgs, PlotArgs, RangeArgs};
+use super::{
+    Cli, ColorChoice, Command, ListArgs, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat,
+};
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -49,6 +51,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => list(&args, &mut io::stdout().lock())?,
+        Command::Train(args) => train(&args)?,
     }
     Ok(0)
 }
@@ -94,6 +97,81 @@ fn plot(args: &PlotArgs) -> Result<()> {
         ));
     }
     write_plot(&mut stdout.lock(), &series, frame, options)
+}
+
+fn train(args: &TrainArgs) -> Result<()> {
+    use lrsched::train::report::{self, LrColumn};
+    use lrsched::train::{DataSource, InitSource, Optimizer, Training, demo_defaults};
+
+    let description = demo_defaults(args.schedule.partial("train")?).resolve()?;
+    let schedule = description.build()?;
+    let steps = description.ctx.steps;
+    let lr = if args.next_lr {
+        LrColumn::Next
+    } else {
+        LrColumn::Used
+    };
+    if args.next_lr
+        && schedule
+            .last_defined_step()
+            .is_some_and(|last| last < steps)
+    {
+        return Err(Error::input(format!(
+            "--next-lr shows the lr after the last step's scheduler.step(), but {} is not \
+             defined past step {} (torch raises there); drop --next-lr",
+            description.label(),
+            steps - 1
+        )));
+    }
+    if args.data.is_some() && args.init.is_some() && args.seed.is_some() {
+        return Err(Error::input(
+            "--seed makes the data or the initial weights, but --data and --init give both",
+        ));
+    }
+    let seed = args.seed.unwrap_or(0);
+    let (data_source, init_source) = if args.torch_seed0 {
+        (DataSource::TorchSeed0, InitSource::TorchSeed0)
+    } else {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let data = match &args.data {
+            Some(path) => DataSource::File(path.clone()),
+            None => DataSource::Seeded {
+                seed,
+                samples: size(args.samples),
+                features: size(args.features),
+            },
+        };
+        let init = match &args.init {
+            Some(path) => InitSource::File(path.clone()),
+            None => InitSource::Seeded(seed),
+        };
+        (data, init)
+    };
+    let data = data_source.load()?;
+    let model = init_source.load(data.features())?;
+    let optimizer = match args.optimizer {
+        OptimizerArg::Sgd => Optimizer::Sgd,
+        OptimizerArg::Adam => Optimizer::Adam,
+    };
+    let training = Training::new(&data, model, optimizer, schedule.as_ref(), steps)?;
+    let out = io::stdout().lock();
+    let mut writer: Box<dyn report::RowWriter> = match args.format {
+        TrainFormat::Table => Box::new(report::TableWriter::new(out, lr)),
+        TrainFormat::Csv => Box::new(report::CsvWriter::new(out, lr)),
+        TrainFormat::Json => {
+            let head = report::json_head(
+                optimizer,
+                &description,
+                &data_source,
+                &data,
+                &init_source,
+                lr,
+            );
+            Box::new(report::JsonWriter::new(out, lr, head))
+        }
+    };
+    report::write_training(training, writer.as_mut())?;
+    Ok(())
 }
 
 fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {

@@ -11,6 +11,7 @@ use lrsched::Description;
 use lrsched::error::{Error, Result};
 use lrsched::schedule::params::split_assignment;
 use lrsched::spec::Partial;
+use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
 
@@ -40,6 +41,11 @@ pub enum Command {
     Plot(PlotArgs),
     /// Every built-in schedule, or one in detail (formula, parameters, defaults)
     List(ListArgs),
+    /// Train the tiny linear-regression demo (Linear(n, 1), MSE, SGD or Adam) with the schedule
+    // The demo's own defaults for the shared flags (lrsched::train::demo_defaults).
+    #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps) [default: 10]")))]
+    #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
+    Train(TrainArgs),
 }
 
 /// The flags that describe a schedule, shared by every subcommand.
@@ -146,6 +152,67 @@ pub struct ListArgs {
     pub markdown: bool,
 }
 
+/// `lrsched train`'s own flags; the schedule flags default to the demo's run (--steps 10,
+/// --warmup 5, --base-lr 0.1).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "With no flags this is the PyTorch demo's run: 10 steps, warmup 5, base lr \
+    0.1, SGD, 10 samples of 10 features.\n\n\
+    Without --data the model trains on synthetic data from --seed, made by \
+    lrsched's own generator: the same numbers on every machine, but not torch's. \
+    --torch-seed0 (or --data examples/seed0-data.csv --init examples/seed0-init.json) \
+    trains on the numbers torch.manual_seed(0) gives the PyTorch demo, and reproduces its losses.\n\n\
+    Examples:\n  \
+    lrsched train\n  \
+    lrsched train --torch-seed0 --next-lr\n  \
+    lrsched train --optimizer adam --schedule cosine --steps 50 --format csv\n  \
+    lrsched train --data points.csv --init weights.json --format json"
+)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    /// optim.SGD or optim.Adam with torch's defaults (SGD: no momentum; Adam: betas 0.9, 0.999, eps 1e-8)
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd, help_heading = "Training")]
+    pub optimizer: OptimizerArg,
+    /// Seed of the synthetic data and initial weights (lrsched's generator, not torch's) [default: 0]
+    #[arg(long, value_name = "N", help_heading = "Data")]
+    pub seed: Option<u64>,
+    /// Number of synthetic samples
+    #[arg(long, value_name = "N", default_value_t = DEMO_SAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
+    pub samples: u64,
+    /// Number of synthetic features (the model is Linear(N, 1))
+    #[arg(long, value_name = "N", default_value_t = DEMO_FEATURES as u64, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
+    pub features: u64,
+    /// Train on a CSV file of numbers, columns x1,...,xn,y (a header line is optional)
+    #[arg(long, value_name = "FILE.csv", help_heading = "Data")]
+    pub data: Option<PathBuf>,
+    /// Start from these parameters: {"weight": [w1, ..., wn], "bias": b}
+    #[arg(long, value_name = "FILE.json", help_heading = "Data")]
+    pub init: Option<PathBuf>,
+    /// Train on the data and initial weights torch.manual_seed(0) gives the PyTorch demo
+    #[arg(long, conflicts_with_all = ["data", "init", "seed", "samples", "features"], help_heading = "Data")]
+    pub torch_seed0: bool,
+    /// The demo's table (Step | Learning Rate | Loss, then the final weights), or step,lr,loss at full precision (JSON adds the final weight and bias)
+    #[arg(long, value_enum, default_value_t = TrainFormat::Table, value_name = "FORMAT", help_heading = "Output")]
+    pub format: TrainFormat,
+    /// Show the lr after scheduler.step() (the next step's), as the PyTorch demo prints it; the table then matches its output exactly
+    #[arg(long, help_heading = "Output")]
+    pub next_lr: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    Sgd,
+    Adam,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrainFormat {
+    Table,
+    Csv,
+    Json,
+}
+
 impl ScheduleArgs {
     /// What the flags give, apart from expressions and config files.
     fn flags(&self) -> Result<Partial> {
@@ -165,6 +232,11 @@ impl ScheduleArgs {
 
     /// The one schedule these flags describe (config file, then flags on top).
     pub fn one(&self, command: &str) -> Result<Description> {
+        self.partial(command)?.resolve()
+    }
+
+    /// What [`ScheduleArgs::one`] resolves, before defaults are filled in.
+    pub fn partial(&self, command: &str) -> Result<Partial> {
         if self.config.len() > 1 || self.expr.len() > 1 {
             return Err(Error::input(format!(
                 "{command} shows one schedule; give at most one --config and one --expr \
@@ -185,7 +257,7 @@ impl ScheduleArgs {
                 ..Partial::default()
             });
         }
-        partial.resolve()
+        Ok(partial)
     }
 
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
