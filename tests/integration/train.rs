@@ -429,11 +429,3 @@ fn schedules_without_warmup_get_none_by_default() {
     assert_eq!(out.lines().count(), 11);
 }
 
-/// The `console` examples of `docs/train.md` (the README's `lrsched train` section) are run
-/// and their output compared, so the text cannot drift from what lrsched prints.
-#[test]
-fn docs_examples_are_real() {
-    trycmd::TestCases::new()
-        .register_bin("lrsched", trycmd::cargo::cargo_bin!("lrsched"))
-        .case("docs/train.md");
-}
