@@ -6,6 +6,9 @@
 //! warmup in front of it when `--warmup` is given (see [`super::combine`]).
 
 mod chainable;
+mod cyclic;
+mod one_cycle;
+mod warm_restarts;
 
 use std::fmt;
 
@@ -22,6 +25,9 @@ pub static ENTRIES: &[Entry] = &[
     chainable::EXPONENTIAL_LR,
     chainable::POLYNOMIAL_LR,
     chainable::COSINE_ANNEALING_LR,
+    cyclic::CYCLIC_LR,
+    one_cycle::ONE_CYCLE_LR,
+    warm_restarts::COSINE_ANNEALING_WARM_RESTARTS,
 ];
 
 /// How the scheduler's step 0 is computed.
