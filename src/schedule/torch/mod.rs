@@ -8,6 +8,8 @@
 mod chainable;
 mod cyclic;
 mod one_cycle;
+#[cfg(test)]
+mod tests;
 mod warm_restarts;
 
 use std::fmt;
