@@ -496,7 +496,8 @@ pub(super) const LINEAR_LR: Entry = Entry {
               (end_factor - start_factor))), then lr_(k-1) (torch's recursion, replayed); \
               closed form base_lr * (start_factor + (end_factor - start_factor) * \
               min(k, total_iters) / total_iters)",
-    horizon: "constant base_lr * end_factor (up to rounding) from total_iters on",
+    horizon: "constant base_lr * end_factor (up to rounding) from total_iters on; \
+              total_iters <= 0 keeps start_factor",
     params: &[
         ParamSpec {
             name: "start_factor",
