@@ -8,8 +8,10 @@ use crate::expr::{self, Program};
 /// `SequentialLR(opt, [LambdaLR(opt, lambda s: s / max(1, W) if s < W else 1.0), inner],
 /// milestones=[W])`: the linear warmup for steps `0..W`, then `inner` from its own step 0.
 ///
-/// torch 2.15 starts the second scheduler at the milestone with `step(0)`, which gives the
-/// same lr as a freshly constructed scheduler, so `inner` is evaluated exactly as alone.
+/// torch 2.15 starts the second scheduler at the milestone with `_update_lr(0)`: its
+/// `_get_closed_form_lr()` at step 0 where the class has one, which for a few parameter
+/// values differs from a freshly constructed scheduler's first lr. The torch builders start
+/// `inner` that way whenever there is a warmup, so here it is evaluated from its own step 0.
 #[derive(Debug)]
 pub struct SequentialWarmup {
     warmup: u64,

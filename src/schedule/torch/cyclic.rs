@@ -1,0 +1,272 @@
+//! `CyclicLR`: torch's closed form per step, with the lr bounds it sets itself.
+
+use super::{Failure, rejected};
+use crate::error::Result;
+use crate::format::py_repr;
+use crate::schedule::params::{Default, Kind, ParamSpec, Params};
+use crate::schedule::registry::{Entry, Library};
+use crate::schedule::{Context, Point, Schedule};
+
+/// The built-in scaling policies of `CyclicLR`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// `scale_fn(cycle) = 1.0`.
+    Triangular,
+    /// `scale_fn(cycle) = 1 / (2.0 ** (cycle - 1))`.
+    Triangular2,
+    /// `scale_fn(k) = gamma ** k`, on the step rather than the cycle.
+    ExpRange,
+}
+
+/// `CyclicLR(optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+/// mode='triangular', gamma=1.0, scale_mode='cycle', cycle_momentum=True, base_momentum=0.8,
+/// max_momentum=0.9)`, without a custom `scale_fn`.
+///
+/// With `total = step_size_up + step_size_down` and `ratio = step_size_up / total`, at step
+/// `k`: `cycle = floor(1 + k / total)`, `x = 1.0 + k / total - cycle`, `s = x / ratio` if
+/// `x <= ratio` else `(x - 1) / (ratio - 1)`, and `lr = base_lr + (max_lr - base_lr) * s *
+/// scale_fn`. The lr is absolute: torch overwrites the optimizer's lr with `base_lr`, so
+/// `--base-lr` only enters the multiplier column. With the built-in modes torch ignores
+/// `scale_mode` (it sets 'cycle' for the triangular modes, 'iterations' for exp_range), and
+/// the momentum arguments never change the lr.
+#[derive(Debug)]
+struct CyclicLr {
+    base_lr: f64,
+    max_lr: f64,
+    total_size: f64,
+    step_ratio: f64,
+    mode: Mode,
+    gamma: f64,
+    /// The optimizer's lr, for the multiplier column.
+    optimizer_lr: f64,
+    failure: Option<Failure>,
+}
+
+impl CyclicLr {
+    fn cycle(&self, step: u64) -> f64 {
+        (1.0 + step as f64 / self.total_size).floor()
+    }
+
+    /// `2.0 ** (cycle - 1)` for triangular2, `gamma ** step` for exp_range.
+    fn power(&self, step: u64) -> Option<f64> {
+        match self.mode {
+            Mode::Triangular => None,
+            Mode::Triangular2 => Some(2f64.powf(self.cycle(step) - 1.0)),
+            Mode::ExpRange => Some(self.gamma.powf(step as f64)),
+        }
+    }
+
+    /// Whether Python raises at `step`: a power overflows (`OverflowError`) or, for
+    /// triangular2, underflows to 0 and is divided by (`ZeroDivisionError`).
+    fn raises_at(&self, step: u64) -> bool {
+        match (self.mode, self.power(step)) {
+            (Mode::Triangular2, Some(p)) => p.is_infinite() || p == 0.0,
+            (Mode::ExpRange, Some(p)) => p.is_infinite() && self.gamma.is_finite(),
+            _ => false,
+        }
+    }
+
+    /// The first step at which Python raises, found by bisection: the power grows (or
+    /// shrinks) monotonically with the step.
+    fn first_raising_step(&self) -> Option<u64> {
+        if !self.raises_at(u64::MAX) {
+            return None;
+        }
+        let (mut ok, mut bad) = (0u64, u64::MAX);
+        if self.raises_at(0) {
+            return Some(0);
+        }
+        while bad - ok > 1 {
+            let mid = ok + (bad - ok) / 2;
+            if self.raises_at(mid) {
+                bad = mid;
+            } else {
+                ok = mid;
+            }
+        }
+        Some(bad)
+    }
+}
+
+impl Schedule for CyclicLr {
+    fn at(&self, step: u64) -> Point {
+        let cycle = self.cycle(step);
+        let x = 1.0 + step as f64 / self.total_size - cycle;
+        let scale_factor = if x <= self.step_ratio {
+            x / self.step_ratio
+        } else {
+            (x - 1.0) / (self.step_ratio - 1.0)
+        };
+        let base_height = (self.max_lr - self.base_lr) * scale_factor;
+        let scale = match (self.mode, self.power(step)) {
+            (Mode::Triangular2, Some(p)) => 1.0 / p,
+            (Mode::ExpRange, Some(p)) => p,
+            _ => 1.0,
+        };
+        let lr = self.base_lr + base_height * scale;
+        Point::from_lr(step, lr, self.optimizer_lr)
+    }
+
+    fn last_defined_step(&self) -> Option<u64> {
+        Failure::last_defined_step(self.failure.as_ref())
+    }
+}
+
+fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
+    const CLASS: &str = "CyclicLR";
+    let base_lr = params.float("base_lr")?;
+    let max_lr = params.float("max_lr")?;
+    let step_size_up = params.float("step_size_up")?;
+    let step_size_down = params.opt_float("step_size_down")?.unwrap_or(step_size_up);
+    let mode = match params.choice("mode")? {
+        "triangular2" => Mode::Triangular2,
+        "exp_range" => Mode::ExpRange,
+        _ => Mode::Triangular,
+    };
+    let gamma = params.float("gamma")?;
+    // Accepted as torch accepts them; none of them changes the lr (see the doc comment).
+    params.choice("scale_mode")?;
+    params.bool("cycle_momentum")?;
+    params.float("base_momentum")?;
+    params.float("max_momentum")?;
+
+    for (name, size) in [
+        ("step_size_up", step_size_up),
+        ("step_size_down", step_size_down),
+    ] {
+        if size.is_nan() {
+            return Err(rejected(
+                CLASS,
+                name,
+                py_repr(size),
+                "torch raises ValueError (cannot convert float NaN to integer) at step 0",
+            ));
+        }
+    }
+    let total_size = step_size_up + step_size_down;
+    if total_size == 0.0 {
+        return Err(rejected(
+            CLASS,
+            "step_size_up",
+            py_repr(step_size_up),
+            &format!(
+                "torch raises ZeroDivisionError in the constructor: step_size_up + \
+                 step_size_down = 0 (step_size_down={})",
+                py_repr(step_size_down)
+            ),
+        ));
+    }
+    let step_ratio = step_size_up / total_size;
+    if step_ratio == 0.0 {
+        return Err(rejected(
+            CLASS,
+            "step_size_up",
+            py_repr(step_size_up),
+            "torch raises ZeroDivisionError at step 0 (x / (step_size_up / total)); use a \
+             step_size_up above 0",
+        ));
+    }
+    let mut schedule = CyclicLr {
+        base_lr,
+        max_lr,
+        total_size,
+        step_ratio,
+        mode,
+        gamma,
+        optimizer_lr: ctx.base_lr,
+        failure: None,
+    };
+    schedule.failure = schedule.first_raising_step().map(|step| Failure {
+        step,
+        what: match mode {
+            Mode::ExpRange => format!(
+                "OverflowError (gamma ** step overflows, gamma={})",
+                py_repr(gamma)
+            ),
+            _ => "OverflowError or ZeroDivisionError (triangular2's 2.0 ** (cycle - 1) leaves \
+                  the range of a double after 1024 cycles)"
+                .into(),
+        },
+        fix: "evaluate fewer --steps".into(),
+    });
+    Failure::check(schedule.failure.as_ref(), CLASS, ctx)?;
+    Ok(Box::new(schedule))
+}
+
+pub(super) const CYCLIC_LR: Entry = Entry {
+    name: "CyclicLR",
+    library: Library::Torch,
+    upstream: "torch.optim.lr_scheduler.CyclicLR(optimizer, base_lr, max_lr, \
+               step_size_up=2000, step_size_down=None, mode='triangular', gamma=1.0, \
+               scale_mode='cycle', cycle_momentum=True, base_momentum=0.8, max_momentum=0.9)",
+    summary: "cycles the lr between base_lr and max_lr (absolute; ignores --base-lr)",
+    formula: "total = step_size_up + step_size_down, r = step_size_up / total; cycle = \
+              floor(1 + k / total), x = 1 + k / total - cycle; s = x / r if x <= r else (x - \
+              1) / (r - 1); lr = base_lr + (max_lr - base_lr) * s * f, f = 1 (triangular), 1 / \
+              2^(cycle - 1) (triangular2), gamma^k (exp_range)",
+    horizon: "no horizon: periodic (triangular2 and exp_range shrink the amplitude)",
+    params: &[
+        ParamSpec {
+            name: "base_lr",
+            kind: Kind::Float,
+            default: Default::Required,
+            doc: "lower lr bound of the cycle (absolute; replaces --base-lr)",
+        },
+        ParamSpec {
+            name: "max_lr",
+            kind: Kind::Float,
+            default: Default::Required,
+            doc: "upper lr bound of the cycle (absolute)",
+        },
+        ParamSpec {
+            name: "step_size_up",
+            kind: Kind::Float,
+            default: Default::Float(2000.0),
+            doc: "steps in the increasing half of a cycle",
+        },
+        ParamSpec {
+            name: "step_size_down",
+            kind: Kind::Float,
+            default: Default::Absent,
+            doc: "steps in the decreasing half of a cycle (None: step_size_up)",
+        },
+        ParamSpec {
+            name: "mode",
+            kind: Kind::Choice(&["triangular", "triangular2", "exp_range"]),
+            default: Default::Str("triangular"),
+            doc: "amplitude policy: constant, halved every cycle, or gamma^step",
+        },
+        ParamSpec {
+            name: "gamma",
+            kind: Kind::Float,
+            default: Default::Float(1.0),
+            doc: "base of exp_range's gamma^step",
+        },
+        ParamSpec {
+            name: "scale_mode",
+            kind: Kind::Choice(&["cycle", "iterations"]),
+            default: Default::Str("cycle"),
+            doc: "accepted for compatibility; torch overrides it for the built-in modes",
+        },
+        ParamSpec {
+            name: "cycle_momentum",
+            kind: Kind::Bool,
+            default: Default::Bool(true),
+            doc: "cycles the optimizer's momentum; does not change the lr",
+        },
+        ParamSpec {
+            name: "base_momentum",
+            kind: Kind::Float,
+            default: Default::Float(0.8),
+            doc: "lower momentum bound; does not change the lr",
+        },
+        ParamSpec {
+            name: "max_momentum",
+            kind: Kind::Float,
+            default: Default::Float(0.9),
+            doc: "upper momentum bound; does not change the lr",
+        },
+    ],
+    takes_warmup: true,
+    build: build_cyclic_lr,
+};
