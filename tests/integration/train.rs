@@ -428,4 +428,3 @@ fn schedules_without_warmup_get_none_by_default() {
     assert!(out.lines().nth(1).unwrap().starts_with("0,0.1,"), "{out}");
     assert_eq!(out.lines().count(), 11);
 }
-
