@@ -8,7 +8,7 @@
 use std::f64::consts;
 use std::ops::Range;
 
-/// A parsed expression. Names are not yet resolved: [`super::compile`] checks them against
+/// A parsed expression. Names are not yet resolved: [`super::compile()`] checks them against
 /// its variables, [`Ast::interpret`] looks them up by name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ast {

@@ -68,7 +68,8 @@ impl Program {
         }
     }
 
-    /// The value, if the expression uses no variable (it was folded to a constant).
+    /// The value, if the whole expression folded to a constant (its value depends on no
+    /// variable).
     pub fn as_constant(&self) -> Option<f64> {
         match self.root {
             Built::Const(c) => Some(c),
@@ -93,74 +94,52 @@ struct Compiler<'a> {
     variables: &'a [&'a str],
 }
 
+/// A step of the bottom-up walk: visit a node's children, then combine their results.
+enum Task<'t> {
+    Visit(&'t Ast),
+    Combine(&'t Ast),
+}
+
+/// The direct operands of a node, left to right.
+fn children(ast: &Ast) -> Vec<&Ast> {
+    match ast {
+        Ast::Number(_) | Ast::Name(..) => Vec::new(),
+        Ast::Neg(a) | Ast::Call(_, a) => vec![a],
+        Ast::Binary(_, a, b) => vec![a, b],
+        Ast::Compare(first, rest) => std::iter::once(&**first)
+            .chain(rest.iter().map(|(_, operand)| operand))
+            .collect(),
+        Ast::Min(args) | Ast::Max(args) => args.iter().collect(),
+        Ast::If(c, a, b) => vec![c, a, b],
+    }
+}
+
 impl Compiler<'_> {
-    /// Recursion depth is the tree's height, which the parser bounds by
-    /// [`parse::MAX_DEPTH`].
-    fn build(&self, ast: &Ast) -> Result<Built, ExprError> {
-        Ok(match ast {
-            Ast::Number(v) => Built::Const(*v),
-            Ast::Name(name, span) => self.resolve(name, span.clone())?,
-            Ast::Neg(a) => unary(ast::neg, self.build(a)?),
-            Ast::Binary(op, a, b) => {
-                let (a, b) = (self.build(a)?, self.build(b)?);
-                match op {
-                    BinOp::Add => binary(ast::add, a, b),
-                    BinOp::Sub => binary(ast::sub, a, b),
-                    BinOp::Mul => binary(ast::mul, a, b),
-                    BinOp::Div => binary(ast::div, a, b),
-                    BinOp::Rem => binary(ast::py_mod, a, b),
-                    BinOp::Pow => binary(ast::pow, a, b),
+    /// Builds bottom-up with explicit stacks instead of recursion, whose frames in a debug
+    /// build are large enough to overflow a thread's stack well within
+    /// [`parse::MAX_DEPTH`]. Names are resolved in source order, so the first unknown one
+    /// is reported.
+    fn build(&self, root: &Ast) -> Result<Built, ExprError> {
+        let mut tasks = vec![Task::Visit(root)];
+        let mut results: Vec<Built> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Visit(Ast::Number(v)) => results.push(Built::Const(*v)),
+                Task::Visit(Ast::Name(name, span)) => {
+                    results.push(self.resolve(name, span.clone())?);
+                }
+                Task::Visit(node) => {
+                    tasks.push(Task::Combine(node));
+                    tasks.extend(children(node).into_iter().rev().map(Task::Visit));
+                }
+                Task::Combine(node) => {
+                    let count = children(node).len();
+                    let operands = results.split_off(results.len().saturating_sub(count));
+                    results.push(combine(node, operands));
                 }
             }
-            Ast::Compare(first, rest) => self.compare(first, rest)?,
-            Ast::Min(args) => self.min_max(args, ast::py_min)?,
-            Ast::Max(args) => self.min_max(args, ast::py_max)?,
-            Ast::If(condition, then, otherwise) => {
-                // Both branches are built even when the condition is constant, so that a
-                // misspelt name in the unused one is still reported.
-                let condition = self.build(condition)?;
-                let then = self.build(then)?;
-                let otherwise = self.build(otherwise)?;
-                match condition {
-                    Built::Const(c) => {
-                        if ast::truthy(c) {
-                            then
-                        } else {
-                            otherwise
-                        }
-                    }
-                    condition => {
-                        let (c, t, o) = (
-                            condition.into_code(),
-                            then.into_code(),
-                            otherwise.into_code(),
-                        );
-                        Built::Code(Box::new(
-                            move |v| {
-                                if ast::truthy(c(v)) { t(v) } else { o(v) }
-                            },
-                        ))
-                    }
-                }
-            }
-            Ast::Call(f, a) => {
-                let a = self.build(a)?;
-                match f {
-                    Function::Cos => unary(ast::cos, a),
-                    Function::Sin => unary(ast::sin, a),
-                    Function::Tan => unary(ast::tan, a),
-                    Function::Exp => unary(ast::exp, a),
-                    Function::Ln => unary(ast::ln, a),
-                    Function::Log10 => unary(ast::log10, a),
-                    Function::Sqrt => unary(ast::sqrt, a),
-                    Function::Abs => unary(ast::abs, a),
-                    Function::Floor => unary(ast::floor, a),
-                    Function::Ceil => unary(ast::ceil, a),
-                    Function::Round => unary(ast::round, a),
-                    Function::Signum => unary(ast::signum, a),
-                }
-            }
-        })
+        }
+        Ok(results.pop().unwrap_or(Built::Const(f64::NAN)))
     }
 
     fn resolve(&self, name: &str, span: std::ops::Range<usize>) -> Result<Built, ExprError> {
@@ -195,76 +174,141 @@ impl Compiler<'_> {
         };
         Err(ExprError::new(message, span, self.source))
     }
+}
 
-    fn compare(&self, first: &Ast, rest: &[(CmpOp, Ast)]) -> Result<Built, ExprError> {
-        let first = self.build(first)?;
-        if let [(op, second)] = rest {
-            let second = self.build(second)?;
-            return Ok(match op {
-                CmpOp::Lt => binary(ast::lt, first, second),
-                CmpOp::Le => binary(ast::le, first, second),
-                CmpOp::Gt => binary(ast::gt, first, second),
-                CmpOp::Ge => binary(ast::ge, first, second),
-                CmpOp::Eq => binary(ast::eq, first, second),
-                CmpOp::Ne => binary(ast::ne, first, second),
-            });
+/// Combines the compiled operands of `node` (in order) into the node's compiled form.
+fn combine(node: &Ast, operands: Vec<Built>) -> Built {
+    let mut operands = operands.into_iter();
+    let mut next = || operands.next().unwrap_or(Built::Const(f64::NAN));
+    match node {
+        Ast::Number(v) => Built::Const(*v),
+        // Names are resolved when visited and never combined.
+        Ast::Name(..) => Built::Const(f64::NAN),
+        Ast::Neg(_) => unary(ast::neg, next()),
+        Ast::Binary(op, ..) => {
+            let (a, b) = (next(), next());
+            match op {
+                BinOp::Add => binary(ast::add, a, b),
+                BinOp::Sub => binary(ast::sub, a, b),
+                BinOp::Mul => binary(ast::mul, a, b),
+                BinOp::Div => binary(ast::div, a, b),
+                BinOp::Rem => binary(ast::py_mod, a, b),
+                BinOp::Pow => binary(ast::pow, a, b),
+            }
         }
-        let mut operands = vec![first];
-        let mut ops = Vec::with_capacity(rest.len());
-        for (op, operand) in rest {
-            ops.push(*op);
-            operands.push(self.build(operand)?);
+        Ast::Compare(_, rest) => {
+            let ops: Vec<CmpOp> = rest.iter().map(|(op, _)| *op).collect();
+            compare(ops, operands.collect())
         }
-        let constants: Option<Vec<f64>> = operands
-            .iter()
-            .map(|b| match b {
-                Built::Const(c) => Some(*c),
-                _ => None,
-            })
-            .collect();
-        if let Some(values) = constants {
-            let value = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
-            return Ok(Built::Const(chain(&ops, value)));
-        }
-        let operands: Vec<Code> = operands.into_iter().map(Built::into_code).collect();
-        Ok(Built::Code(Box::new(move |v| {
-            chain(&ops, |i| operands.get(i).map_or(f64::NAN, |f| f(v)))
-        })))
-    }
-
-    fn min_max<F>(&self, args: &[Ast], pick: F) -> Result<Built, ExprError>
-    where
-        F: Fn(f64, f64) -> f64 + Copy + Send + Sync + 'static,
-    {
-        let mut built = Vec::with_capacity(args.len());
-        for arg in args {
-            built.push(self.build(arg)?);
-        }
-        // Fold only a leading run of constants: the fold goes left to right, and with NaN
-        // or signed zeros min and max are neither commutative nor associative.
-        let mut built = built.into_iter();
-        let mut acc = built.next().unwrap_or(Built::Const(f64::NAN));
-        let mut others = Vec::new();
-        for b in built {
-            match (&acc, b) {
-                (Built::Const(a), Built::Const(c)) if others.is_empty() => {
-                    acc = Built::Const(pick(*a, c));
+        Ast::Min(_) => min_max(operands.collect(), ast::py_min),
+        Ast::Max(_) => min_max(operands.collect(), ast::py_max),
+        Ast::If(..) => {
+            // Both branches were compiled even when the condition is constant, so that a
+            // misspelt name in the unused one is still reported.
+            let (condition, then, otherwise) = (next(), next(), next());
+            match condition {
+                Built::Const(c) => {
+                    if ast::truthy(c) {
+                        then
+                    } else {
+                        otherwise
+                    }
                 }
-                (_, b) => others.push(b),
+                condition => {
+                    let (c, t, o) = (
+                        condition.into_code(),
+                        then.into_code(),
+                        otherwise.into_code(),
+                    );
+                    Built::Code(Box::new(
+                        move |v| {
+                            if ast::truthy(c(v)) { t(v) } else { o(v) }
+                        },
+                    ))
+                }
             }
         }
-        Ok(match (others.pop(), others.is_empty()) {
-            (None, _) => acc,
-            (Some(last), true) => binary(pick, acc, last),
-            (Some(last), false) => {
-                others.push(last);
-                let first = acc.into_code();
-                let others: Vec<Code> = others.into_iter().map(Built::into_code).collect();
-                Built::Code(Box::new(move |v| {
-                    others.iter().fold(first(v), |m, f| pick(m, f(v)))
-                }))
+        Ast::Call(f, _) => {
+            let a = next();
+            match f {
+                Function::Cos => unary(ast::cos, a),
+                Function::Sin => unary(ast::sin, a),
+                Function::Tan => unary(ast::tan, a),
+                Function::Exp => unary(ast::exp, a),
+                Function::Ln => unary(ast::ln, a),
+                Function::Log10 => unary(ast::log10, a),
+                Function::Sqrt => unary(ast::sqrt, a),
+                Function::Abs => unary(ast::abs, a),
+                Function::Floor => unary(ast::floor, a),
+                Function::Ceil => unary(ast::ceil, a),
+                Function::Round => unary(ast::round, a),
+                Function::Signum => unary(ast::signum, a),
             }
+        }
+    }
+}
+
+/// A comparison chain; a single comparison becomes a plain binary node.
+fn compare(ops: Vec<CmpOp>, operands: Vec<Built>) -> Built {
+    if let ([op], [_, _]) = (ops.as_slice(), operands.as_slice()) {
+        let mut operands = operands.into_iter();
+        let a = operands.next().unwrap_or(Built::Const(f64::NAN));
+        let b = operands.next().unwrap_or(Built::Const(f64::NAN));
+        return match op {
+            CmpOp::Lt => binary(ast::lt, a, b),
+            CmpOp::Le => binary(ast::le, a, b),
+            CmpOp::Gt => binary(ast::gt, a, b),
+            CmpOp::Ge => binary(ast::ge, a, b),
+            CmpOp::Eq => binary(ast::eq, a, b),
+            CmpOp::Ne => binary(ast::ne, a, b),
+        };
+    }
+    let constants: Option<Vec<f64>> = operands
+        .iter()
+        .map(|b| match b {
+            Built::Const(c) => Some(*c),
+            _ => None,
         })
+        .collect();
+    if let Some(values) = constants {
+        let value = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
+        return Built::Const(chain(&ops, value));
+    }
+    let operands: Vec<Code> = operands.into_iter().map(Built::into_code).collect();
+    Built::Code(Box::new(move |v| {
+        chain(&ops, |i| operands.get(i).map_or(f64::NAN, |f| f(v)))
+    }))
+}
+
+/// `min` or `max` of two or more arguments.
+fn min_max<F>(args: Vec<Built>, pick: F) -> Built
+where
+    F: Fn(f64, f64) -> f64 + Copy + Send + Sync + 'static,
+{
+    // Fold only a leading run of constants: the fold goes left to right, and with NaN or
+    // signed zeros min and max are neither commutative nor associative.
+    let mut args = args.into_iter();
+    let mut acc = args.next().unwrap_or(Built::Const(f64::NAN));
+    let mut others = Vec::new();
+    for b in args {
+        match (&acc, b) {
+            (Built::Const(a), Built::Const(c)) if others.is_empty() => {
+                acc = Built::Const(pick(*a, c));
+            }
+            (_, b) => others.push(b),
+        }
+    }
+    match (others.pop(), others.is_empty()) {
+        (None, _) => acc,
+        (Some(last), true) => binary(pick, acc, last),
+        (Some(last), false) => {
+            others.push(last);
+            let first = acc.into_code();
+            let others: Vec<Code> = others.into_iter().map(Built::into_code).collect();
+            Built::Code(Box::new(move |v| {
+                others.iter().fold(first(v), |m, f| pick(m, f(v)))
+            }))
+        }
     }
 }
 

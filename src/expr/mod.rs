@@ -1,16 +1,16 @@
 //! The expression language of `--expr` and `check --assert`: a small arithmetic language
 //! that gives the same double, bit for bit, as Python evaluating the same text.
 //!
-//! [`compile`] parses an expression, resolves its names against a fixed list of variables
+//! [`compile()`] parses an expression, resolves its names against a fixed list of variables
 //! and returns a [`Program`], a closure tree that evaluates without lookups or allocation.
-//! [`parse`] and [`Ast::interpret`] are the slow, plain reference it is tested against.
+//! [`parse()`] and [`Ast::interpret`] are the slow, plain reference it is tested against.
 //!
 //! # The language
 //!
 //! - Numbers as Python writes floats: `3`, `0.5`, `.5`, `3.`, `3e-4`, `1E+3`. Constants
-//!   `pi` and `e` (`math.pi`, `math.e`). Variables are those given to [`compile`]; they
+//!   `pi` and `e` (`math.pi`, `math.e`). Variables are those given to [`compile()`]; they
 //!   win over a constant of the same name.
-//! - Operators, loosest first, as in Python:
+//! - Operators, loosest first, as in Python (where `^` would be XOR):
 //!   comparisons `< <= > >= == !=`; then `+ -`; then `* / %`; then unary `-` and `+`;
 //!   then `^` or `**` (power, right-associative, taking a unary operand on its right).
 //!   So `-2^2` is -4, `2^-1` is 0.5, `2^3^2` is 512, and `7 % -3` is -2.
@@ -39,25 +39,38 @@
 //! `x/0` and `x % 0` are ±inf or NaN, `ln(0)` is -inf, `sqrt`, `ln` or `log10` of a
 //! negative number is NaN, a negative number to a fractional power is NaN (Python
 //! gives a complex number), `0^-1` is inf, an overflowing `exp` or `^` is inf, and `floor`,
-//! `ceil` and `round` of NaN or inf give it back. Python computes with exact integers
-//! where every operand is an integer (`step*step`); the two agree while the values stay
-//! below 2^53.
+//! `ceil` and `round` of NaN or inf give it back.
+//!
+//! Every number is a double. Python keeps integer literals and integer variables (`step`
+//! in a `LambdaLR`) as exact integers, which agrees with doubles except in two corners:
+//! integers beyond 2^53, and the sign of zero, since Python integers have no -0:
+//! `-0`, `0 * -1` and `-floor(0.5)` are 0 in Python and -0.0 here. The two zeros compare
+//! equal and only show when printed.
 //!
 //! # Errors
 //!
-//! Every error names the problem on one line and points at it in the source, e.g.
+//! An error names one problem on one line and points at it in the source: the first
+//! syntax error (an empty expression, an unexpected character, a missing operand, an
+//! unclosed or unmatched parenthesis, a number with an empty exponent such as `1e`, input
+//! left over after a complete expression, an unknown function, a wrong argument count, a
+//! variable called like a function, a tree taller than [`MAX_DEPTH`] levels), or else the
+//! first unknown variable, with a did-you-mean and the list of variables:
 //!
 //! ```text
 //! unknown variable 'stpe'; did you mean 'step'? (variables: step, steps, warmup, base_lr)
 //!   min(1, stpe/2000)
 //!          ^^^^
 //! ```
+//!
+//! Evaluation never fails and never panics.
 
 mod ast;
 mod compile;
 mod error;
 mod lex;
 mod parse;
+#[cfg(test)]
+mod tests;
 
 pub use ast::{Ast, BinOp, CmpOp, Function};
 pub use compile::{Program, compile};
