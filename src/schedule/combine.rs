@@ -135,13 +135,28 @@ impl Schedule for ExprSchedule {
         let multiplier = if step < ctx.warmup {
             warmup_multiplier(step, ctx.warmup)
         } else {
+            // `+ 0.0` turns -0.0 into 0.0 and changes nothing else: Python's LambdaLR sees
+            // int steps, so `-step/steps` at step 0 is 0.0 there, never -0.0.
             self.program.eval(&[
                 step as f64,
                 ctx.steps as f64,
                 ctx.warmup as f64,
                 ctx.base_lr,
-            ])
+            ]) + 0.0
         };
         Point::from_multiplier(step, multiplier, ctx.base_lr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_zero_becomes_zero_as_with_python_ints() -> Result<()> {
+        let ctx = Context { steps: 10, base_lr: 0.1, warmup: 0 };
+        let p = ExprSchedule::new("-step/steps", &ctx)?.at(0);
+        assert_eq!((p.multiplier.to_bits(), p.lr.to_bits()), (0, 0));
+        Ok(())
     }
 }
