@@ -227,6 +227,7 @@ impl ScheduleArgs {
                 .iter()
                 .map(|s| split_assignment(s))
                 .collect::<Result<_>>()?,
+            ..Partial::default()
         })
     }
 
