@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => list(&args, &mut io::stdout().lock())?,
         Command::Train(args) => train(&args)?,
+        Command::Check(args) => super::check::run(&args)?,
     }
     Ok(0)
 }

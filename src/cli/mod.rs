@@ -1,6 +1,7 @@
 //! The command line: clap structs that hold what the user typed, and one conversion from
 //! them to the library's schedule descriptions.
 
+mod check;
 mod commands;
 
 use std::path::PathBuf;
@@ -23,7 +24,8 @@ pub use commands::run;
     lrsched table --warmup 5 --steps 10\n  \
     lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
     lrsched csv --expr \"min(1, step/2000)\" --steps 3000 > lr.csv\n  \
-    lrsched list cosine")]
+    lrsched list cosine\n  \
+    lrsched check --config lr.json --assert \"peak_lr <= 3e-4\"")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -46,6 +48,8 @@ pub enum Command {
     #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps) [default: 10]")))]
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
     Train(TrainArgs),
+    /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
+    Check(check::CheckArgs),
 }
 
 /// The flags that describe a schedule, shared by every subcommand.

@@ -57,6 +57,10 @@ impl Schedule for SequentialWarmup {
             .last_defined_step()
             .map(|s| s.saturating_add(self.warmup))
     }
+
+    fn horizon(&self) -> Option<u64> {
+        self.inner.horizon().map(|s| s.saturating_add(self.warmup))
+    }
 }
 
 /// The warmup steps by closed form, then the inner schedule's own stream, shifted.
