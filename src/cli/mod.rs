@@ -137,6 +137,9 @@ pub struct PlotArgs {
     /// Colour the series
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
     pub color: ColorChoice,
+    /// Write the chart to FILE as SVG instead of drawing it in the terminal ("-" for stdout)
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
