@@ -56,6 +56,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::List(args) => list(&args, &mut io::stdout().lock())?,
         Command::Train(args) => train(&args)?,
         Command::Check(args) => super::check::run(&args)?,
+        Command::Completions(args) => super::generate::completions(&args)?,
+        Command::Man(args) => super::generate::man(&args)?,
     }
     Ok(0)
 }

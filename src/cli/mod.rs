@@ -3,6 +3,7 @@
 
 mod check;
 mod commands;
+mod generate;
 
 use std::path::PathBuf;
 
@@ -50,6 +51,10 @@ pub enum Command {
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
     Check(check::CheckArgs),
+    /// Shell completion script on stdout (bash, zsh, fish, powershell, elvish)
+    Completions(generate::CompletionsArgs),
+    /// Man page (roff) on stdout: lrsched man | man -l -
+    Man(generate::ManArgs),
 }
 
 /// The flags that describe a schedule, shared by every subcommand.
