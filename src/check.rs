@@ -542,7 +542,9 @@ impl Pass {
             let expected = warmup_step.max(self.later_change);
             // The slack absorbs rounding: a transformers warmup hands over with a change
             // of exactly one warmup step, give or take an ulp.
-            if (to - from).abs() > expected * (1.0 + 1e-6) {
+            // A non-finite lr is a failure already; a jump to it says nothing more.
+            let finite = from.is_finite() && to.is_finite();
+            if finite && (to - from).abs() > expected * (1.0 + 1e-6) {
                 warnings.push(Warning::WarmupJump {
                     step: self.warmup,
                     from,
