@@ -403,3 +403,102 @@ fn completions_and_man_page() {
     closes_quietly(&["completions", "bash"]);
     closes_quietly(&["man"]);
 }
+
+#[test]
+fn torch_schedules_rising_past_their_horizon_warn() {
+    // CosineAnnealingLR is periodic: past T_max it climbs back towards base_lr.
+    lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "CosineAnnealingLR",
+            "--set",
+            "T_max=100",
+            "--steps",
+            "150",
+            "--base-lr",
+            "1e-3",
+        ])
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(
+            "schedule   CosineAnnealingLR, warmup 0, steps 150, base_lr 0.001, T_max=100.0
+first_lr   0.001
+peak_lr    0.001
+peak_step  0
+final_lr   0.00048429462046093585
+min_lr     0.0
+mean_lr    0.00039557209806188073
+sum_lr     0.05933581470928211
+
+warning: the lr rises again past the schedule's horizon at step 100: 0.0 at step 100 -> \
+2.467198171342e-07 at step 101
+
+passed with 1 warning
+",
+        );
+    // OneCycleLR ends at total_steps - 1; torch still allows step total_steps, which
+    // extrapolates upward (pytorch#91765).
+    let out = lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "OneCycleLR",
+            "--set",
+            "max_lr=0.01",
+            "--set",
+            "total_steps=100",
+            "--steps",
+            "101",
+            "--format",
+            "json",
+            "--strict",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!([{
+            "kind": "rises_past_horizon",
+            "step": 100,
+            "message": "the lr rises again past the schedule's horizon at step 99: 4e-08 at \
+                        step 99 -> 5.074647154757324e-06 at step 100",
+        }])
+    );
+    assert_eq!(doc["passed"], false);
+    // With --warmup in front, the horizon moves with the scheduler, and the jump from the
+    // warmup's end to OneCycleLR's own start is named.
+    let out = lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "OneCycleLR",
+            "--set",
+            "max_lr=0.01",
+            "--warmup",
+            "10",
+            "--steps",
+            "110",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["zero_first_lr", "warmup_jump"]);
+    assert_eq!(
+        doc["warnings"][1]["message"],
+        "the lr jumps from 0.09000000000000001 at step 9 to 0.0003999999999999993 at step 10, \
+         where the warmup hands over; no other step changes it by more than 0.01"
+    );
+}
