@@ -511,6 +511,13 @@ mod tests {
     }
 
     #[test]
+    fn scheduler_type_may_be_the_enum_text() -> Result<()> {
+        let p = json(r#"{"lr_scheduler_type": "SchedulerType.COSINE", "max_steps": 10}"#)?;
+        assert_eq!(p.schedule.as_deref(), Some("cosine"));
+        Ok(())
+    }
+
+    #[test]
     fn defaults_are_those_of_training_arguments() -> Result<()> {
         let p = json(r#"{"max_steps": 10}"#)?;
         assert_eq!(p.schedule.as_deref(), Some("linear"));
@@ -572,6 +579,12 @@ mod tests {
             message(json(r#"{"schedule": "cosine", "learning_rate": 0.1}"#)),
             "mixes lrsched keys (\"schedule\") with transformers TrainingArguments keys \
              (\"learning_rate\"); use one format or the other"
+        );
+        assert_eq!(
+            message(json(r#"{"lr_scheduler_type": "StepLR", "max_steps": 10}"#)),
+            "lr_scheduler_type 'StepLR' is a torch scheduler, not a transformers SchedulerType; \
+             use lrsched's own config keys for torch schedulers (read as transformers \
+             TrainingArguments because of \"lr_scheduler_type\")"
         );
         assert_eq!(
             message(json(
