@@ -661,12 +661,7 @@ impl Report {
     pub fn to_json(&self, description: &Description) -> Json {
         let mut summary = Map::new();
         for (name, value) in SUMMARY_NAMES.iter().zip(self.summary.values()) {
-            let value = if COUNTS.contains(name) {
-                json!(self.summary.peak_step)
-            } else {
-                number(value)
-            };
-            summary.insert((*name).to_string(), value);
+            summary.insert((*name).to_string(), value_json(name, value));
         }
         let assertions: Vec<Json> = self
             .outcomes
@@ -675,7 +670,7 @@ impl Report {
                 let values: Map<String, Json> = o
                     .uses
                     .iter()
-                    .map(|(name, v)| ((*name).to_string(), number(*v)))
+                    .map(|(name, v)| ((*name).to_string(), value_json(name, *v)))
                     .collect();
                 json!({
                     "assert": o.source,
@@ -721,6 +716,16 @@ fn plural(n: usize, noun: &str) -> String {
 /// floats (`0.0`), as in `lrsched json`.
 fn number(v: f64) -> Json {
     serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number)
+}
+
+/// The value of a name as JSON: counts as integers, lrs as numbers or `null`.
+fn value_json(name: &str, v: f64) -> Json {
+    if COUNTS.contains(&name) && v.is_finite() && v >= 0.0 {
+        // Counts are u64 values carried in an f64; this turns them back.
+        json!(v as u64)
+    } else {
+        number(v)
+    }
 }
 
 /// `cosine, warmup 100, steps 1000, base_lr 0.001` with any parameters the user gave.
