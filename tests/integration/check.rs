@@ -502,3 +502,90 @@ passed with 1 warning
          where the warmup hands over; no other step changes it by more than 0.01"
     );
 }
+
+/// docs/check.md is README material: its `console` examples run like the README's, from
+/// the repository root.
+#[test]
+fn check_docs_examples_are_real() {
+    trycmd::TestCases::new()
+        .register_bin("lrsched", trycmd::cargo::cargo_bin!("lrsched"))
+        .case("docs/check.md");
+}
+
+#[test]
+fn assertions_pass_fail_and_show_their_values() {
+    let lr = "examples/configs/lr.json";
+    lrsched()
+        .args(["check", "--config", lr, "--assert", "peak_lr <= 3e-4"])
+        .args([
+            "--assert",
+            "final_lr < 0.1 * peak_lr",
+            "--assert",
+            "peak_step == 2000",
+        ])
+        .args(["--assert", "steps - warmup == 9500 "])
+        .assert()
+        .code(1)
+        .stderr("error: assertion failed: peak_step == 2000 (peak_step = 500)\n")
+        .stdout(format!(
+            "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003
+first_lr   0.0
+peak_lr    0.0003
+peak_step  500
+final_lr   8.201887236047866e-12
+min_lr     0.0
+mean_lr    0.00015
+sum_lr     1.5
+
+ok      peak_lr <= 3e-4
+ok      final_lr < 0.1 * peak_lr
+FAILED  peak_step == 2000 (peak_step = 500)
+ok      steps - warmup == 9500 
+
+{ZERO_FIRST}
+
+FAILED: 1 of 4 assertions failed
+"
+        ));
+
+    let out = lrsched()
+        .args(["check", "--config", lr, "--format", "json"])
+        .args([
+            "--assert",
+            "sum_lr / steps == mean_lr",
+            "--assert",
+            "min_lr",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: assertion failed: min_lr (min_lr = 0.0)\n"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["assertions"],
+        serde_json::json!([
+            {"assert": "sum_lr / steps == mean_lr", "passed": true, "value": 1.0,
+             "values": {"sum_lr": 1.5, "steps": 10000, "mean_lr": 0.00015}},
+            {"assert": "min_lr", "passed": false, "value": 0.0, "values": {"min_lr": 0.0}},
+        ])
+    );
+    assert_eq!(doc["passed"], false);
+}
+
+#[test]
+fn bad_assertions_exit_2_before_any_step() {
+    rejects(
+        &["check", "--assert", "peak_l <= 3e-4"],
+        "invalid --assert: unknown variable 'peak_l'; did you mean 'peak_lr'? (variables: \
+         first_lr, peak_lr, peak_step, final_lr, min_lr, mean_lr, sum_lr, steps, warmup, \
+         base_lr)\n  peak_l <= 3e-4\n  ^^^^^^",
+    );
+    // A billion steps would take a while: the assertion is rejected before the pass.
+    rejects(
+        &["check", "--steps", "1000000000", "--assert", "peak_lr <="],
+        "invalid --assert: expected an expression after '<='\n  peak_lr <=\n            ^",
+    );
+}
