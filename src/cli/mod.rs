@@ -85,7 +85,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
 
-    /// Read the description from a JSON file (flags given here win)
+    /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
+    /// JSON (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 }
