@@ -158,7 +158,11 @@ mod tests {
 
     #[test]
     fn negative_zero_becomes_zero_as_with_python_ints() -> Result<()> {
-        let ctx = Context { steps: 10, base_lr: 0.1, warmup: 0 };
+        let ctx = Context {
+            steps: 10,
+            base_lr: 0.1,
+            warmup: 0,
+        };
         let p = ExprSchedule::new("-step/steps", &ctx)?.at(0);
         assert_eq!((p.multiplier.to_bits(), p.lr.to_bits()), (0, 0));
         Ok(())
