@@ -4,6 +4,8 @@
 //! The library never touches stdout, stderr, argv or the process: every writer takes an
 //! `impl Write`, and every failure is an [`Error`] for the caller to report.
 
+pub mod check;
+pub mod config;
 pub mod error;
 pub mod expr;
 pub mod format;

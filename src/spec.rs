@@ -36,30 +36,29 @@ pub struct Partial {
     pub warmup: Option<u64>,
     /// `--set KEY=VALUE`, in order.
     pub params: Vec<(String, Raw)>,
+    /// A warmup given as a fraction of the steps (a `TrainingArguments` file's
+    /// `warmup_ratio`), resolved as transformers does, `ceil(steps * ratio)`, once the steps
+    /// are known; an explicit `warmup` replaces it.
+    pub warmup_ratio: Option<f64>,
+    /// Why the steps must be given when a config file leaves them open (a
+    /// `TrainingArguments` file without `max_steps`); resolving without steps is then an
+    /// error with this reason instead of the default 100.
+    pub steps_required: Option<String>,
 }
 
 /// The keys of an lrsched config file.
 pub const CONFIG_KEYS: [&str; 6] = ["schedule", "expr", "steps", "base_lr", "warmup", "params"];
 
 impl Partial {
-    /// Reads an lrsched JSON config file.
+    /// Reads a config file: lrsched's keys in JSON or TOML, or `TrainingArguments` JSON
+    /// (see [`crate::config`]).
     pub fn from_config_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(format!("cannot read config {}: {e}", path.display())))?;
-        Self::from_config_text(&text)
-            .map_err(|e| Error::input(format!("config {}: {e}", path.display())))
+        crate::config::read(path)
     }
 
-    /// Parses the text of an lrsched JSON config.
+    /// Parses the text of a JSON config, in either format.
     pub fn from_config_text(text: &str) -> Result<Self> {
-        let json: Json =
-            serde_json::from_str(text).map_err(|e| Error::input(format!("not valid JSON: {e}")))?;
-        let Json::Object(map) = json else {
-            return Err(Error::input(
-                "expected a JSON object like {\"schedule\": \"cosine\", \"steps\": 1000}",
-            ));
-        };
-        Self::from_config_map(&map)
+        crate::config::parse(text, crate::config::Syntax::Json)
     }
 
     /// Reads the keys of an lrsched config object.
@@ -126,14 +125,26 @@ impl Partial {
         }
         self.steps = over.steps.or(self.steps);
         self.base_lr = over.base_lr.or(self.base_lr);
+        if over.warmup.is_some() {
+            self.warmup_ratio = None;
+        }
+        if over.warmup_ratio.is_some() {
+            self.warmup = None;
+        }
         self.warmup = over.warmup.or(self.warmup);
+        self.warmup_ratio = over.warmup_ratio.or(self.warmup_ratio);
+        self.steps_required = over.steps_required.or(self.steps_required);
         self.params.extend(over.params);
         self
     }
 
     /// Validates everything and fills in defaults.
     pub fn resolve(&self) -> Result<Description> {
-        let steps = self.steps.unwrap_or(DEFAULT_STEPS);
+        let steps = match (self.steps, &self.steps_required) {
+            (Some(steps), _) => steps,
+            (None, Some(reason)) => return Err(Error::input(format!("{reason}; give --steps N"))),
+            (None, None) => DEFAULT_STEPS,
+        };
         if steps == 0 {
             return Err(Error::input("--steps must be at least 1"));
         }
@@ -146,7 +157,12 @@ impl Partial {
         let ctx = Context {
             steps,
             base_lr,
-            warmup: self.warmup.unwrap_or(0),
+            warmup: match (self.warmup, self.warmup_ratio) {
+                (Some(warmup), _) => warmup,
+                // Saturating float-to-int, as a ratio in [0, 1] of a u64 cannot overflow it.
+                (None, Some(ratio)) => (steps as f64 * ratio).ceil() as u64,
+                (None, None) => 0,
+            },
         };
         let kind = match (&self.schedule, &self.expr) {
             (Some(_), Some(_)) => {

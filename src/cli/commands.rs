@@ -1,11 +1,14 @@
 //! Runs each subcommand: descriptions in, writers out, an exit status back.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 
+use lrsched::Description;
 use lrsched::error::{Error, Result};
 use lrsched::output::csv::CsvWriter;
 use lrsched::output::json::JsonWriter;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
+use lrsched::output::svg;
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
 use lrsched::schedule::registry::{self, Library};
@@ -52,6 +55,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => list(&args, &mut io::stdout().lock())?,
         Command::Train(args) => train(&args)?,
+        Command::Check(args) => super::check::run(&args)?,
+        Command::Completions(args) => super::generate::completions(&args)?,
+        Command::Man(args) => super::generate::man(&args)?,
     }
     Ok(0)
 }
@@ -66,6 +72,9 @@ fn range(steps: u64, args: &RangeArgs) -> Steps {
 
 fn plot(args: &PlotArgs) -> Result<()> {
     let descriptions = args.schedule.many()?;
+    if let Some(path) = &args.svg {
+        return svg(&descriptions, path);
+    }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let width = args.width.unwrap_or_else(|| {
@@ -172,6 +181,31 @@ fn train(args: &TrainArgs) -> Result<()> {
     };
     report::write_training(training, writer.as_mut())?;
     Ok(())
+}
+
+/// `plot --svg FILE`: the chart as an SVG file, and nothing on stdout.
+fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
+    let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
+    let mut series = Vec::with_capacity(descriptions.len());
+    for description in descriptions {
+        let schedule = description.build()?;
+        series.push(Series::reduce(
+            description.label(),
+            schedule.as_ref(),
+            Steps::all(description.ctx.steps),
+            frame,
+            svg::data_columns(),
+        ));
+    }
+    let document = svg::render(&series, frame)?;
+    if path.as_os_str() == "-" {
+        let mut out = io::stdout().lock();
+        out.write_all(document.as_bytes())?;
+        out.flush()?;
+        return Ok(());
+    }
+    std::fs::write(path, document)
+        .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display())))
 }
 
 fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {

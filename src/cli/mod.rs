@@ -1,7 +1,9 @@
 //! The command line: clap structs that hold what the user typed, and one conversion from
 //! them to the library's schedule descriptions.
 
+mod check;
 mod commands;
+mod generate;
 
 use std::path::PathBuf;
 
@@ -23,7 +25,8 @@ pub use commands::run;
     lrsched table --warmup 5 --steps 10\n  \
     lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
     lrsched csv --expr \"min(1, step/2000)\" --steps 3000 > lr.csv\n  \
-    lrsched list cosine")]
+    lrsched list cosine\n  \
+    lrsched check --config lr.json --assert \"peak_lr <= 3e-4\"")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -46,6 +49,12 @@ pub enum Command {
     #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps) [default: 10]")))]
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
     Train(TrainArgs),
+    /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
+    Check(check::CheckArgs),
+    /// Shell completion script on stdout (bash, zsh, fish, powershell, elvish)
+    Completions(generate::CompletionsArgs),
+    /// Man page (roff) on stdout: lrsched man | man -l -
+    Man(generate::ManArgs),
 }
 
 /// The flags that describe a schedule, shared by every subcommand.
@@ -76,7 +85,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
 
-    /// Read the description from a JSON file (flags given here win)
+    /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
+    /// JSON (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 }
@@ -133,6 +143,9 @@ pub struct PlotArgs {
     /// Colour the series
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
     pub color: ColorChoice,
+    /// Write the chart to FILE as SVG instead of drawing it in the terminal ("-" for stdout)
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -227,6 +240,7 @@ impl ScheduleArgs {
                 .iter()
                 .map(|s| split_assignment(s))
                 .collect::<Result<_>>()?,
+            ..Partial::default()
         })
     }
 

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod json;
 pub mod plot;
+pub mod svg;
 pub mod table;
 
 use std::io::{self, Write};

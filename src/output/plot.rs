@@ -26,8 +26,8 @@ pub struct PlotOptions {
     pub color: bool,
 }
 
-/// Series colours, chosen to stay apart on dark and light terminals.
-const COLORS: [(u8, u8, u8); 6] = [
+/// Series colours, chosen to stay apart on dark and light terminals (and on white paper).
+pub(crate) const COLORS: [(u8, u8, u8); 6] = [
     (66, 165, 245),
     (239, 83, 80),
     (102, 187, 106),
@@ -120,11 +120,13 @@ impl Series {
         }
     }
 
+    /// The reduced points in step order: each column's first, lowest, highest and last.
+    pub fn reduced(&self) -> impl Iterator<Item = Point> + '_ {
+        self.columns.iter().flatten().flat_map(Column::in_order)
+    }
+
     fn points(&self) -> Vec<(f32, f32)> {
-        self.columns
-            .iter()
-            .flatten()
-            .flat_map(Column::in_order)
+        self.reduced()
             .filter(|p| p.lr.is_finite())
             .map(|p| (p.step as f32, p.lr as f32))
             .collect()

@@ -57,6 +57,10 @@ impl Schedule for SequentialWarmup {
             .last_defined_step()
             .map(|s| s.saturating_add(self.warmup))
     }
+
+    fn horizon(&self) -> Option<u64> {
+        self.inner.horizon().map(|s| s.saturating_add(self.warmup))
+    }
 }
 
 /// The warmup steps by closed form, then the inner schedule's own stream, shifted.
@@ -154,7 +158,11 @@ mod tests {
 
     #[test]
     fn negative_zero_becomes_zero_as_with_python_ints() -> Result<()> {
-        let ctx = Context { steps: 10, base_lr: 0.1, warmup: 0 };
+        let ctx = Context {
+            steps: 10,
+            base_lr: 0.1,
+            warmup: 0,
+        };
         let p = ExprSchedule::new("-step/steps", &ctx)?.at(0);
         assert_eq!((p.multiplier.to_bits(), p.lr.to_bits()), (0, 0));
         Ok(())

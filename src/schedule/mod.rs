@@ -78,6 +78,16 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     fn last_defined_step(&self) -> Option<u64> {
         None
     }
+
+    /// The step where the schedule's decay is meant to be over, for a schedule that the home
+    /// library lets rise again after it (torch's `CosineAnnealingLR` past `T_max`), so that
+    /// `lrsched check` can warn when evaluated steps go there. `None` when there is no such
+    /// step within the schedule's own parameters: no horizon, a floor held forever, cycles by
+    /// design (`CyclicLR`, warm restarts), or the horizon is `--steps` itself (transformers'
+    /// `num_training_steps`), past which nothing is evaluated.
+    fn horizon(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Iterates a random-access schedule; skipping costs nothing.

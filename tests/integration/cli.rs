@@ -14,7 +14,7 @@ pub fn lrsched() -> Command {
 
 /// Runs lrsched with `args`, expecting exit status 2, nothing on stdout, and `message` as
 /// the whole of stderr.
-fn rejects(args: &[&str], message: &str) {
+pub fn rejects(args: &[&str], message: &str) {
     let out = lrsched().args(args).output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -208,7 +208,7 @@ fn usage_errors_exit_2() {
 }
 
 /// Reads a little of a huge output, closes the pipe, and expects a quiet exit 0.
-fn closes_quietly(args: &[&str]) {
+pub fn closes_quietly(args: &[&str]) {
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("lrsched"))
         .args(args)
         .stdout(Stdio::piped())

@@ -25,6 +25,11 @@ trait Recurrence: Send + Sync + fmt::Debug {
     fn replay(&self, first: f64, step: u64) -> f64 {
         (1..=step).fold(first, |lr, e| self.next(lr, e))
     }
+
+    /// See [`Schedule::horizon`].
+    fn horizon(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A chainable scheduler: its lr at step 0 and its recursion.
@@ -74,6 +79,10 @@ impl<R: Recurrence> Schedule for Chainable<R> {
 
     fn last_defined_step(&self) -> Option<u64> {
         Failure::last_defined_step(self.failure.as_ref())
+    }
+
+    fn horizon(&self) -> Option<u64> {
+        self.recurrence.horizon()
     }
 }
 
@@ -711,6 +720,11 @@ impl Recurrence for CosineAnnealingLr {
                 * (lr - eta_min)
                 + eta_min
         }
+    }
+
+    /// `T_max`, where the cosine reaches `eta_min` before rising again.
+    fn horizon(&self) -> Option<u64> {
+        (self.t_max > 0.0).then(|| self.t_max.ceil() as u64)
     }
 }
 

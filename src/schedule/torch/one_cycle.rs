@@ -89,6 +89,12 @@ impl Schedule for OneCycleLr {
     fn last_defined_step(&self) -> Option<u64> {
         Failure::last_defined_step(Some(&self.failure))
     }
+
+    /// The last phase ends at `T - 1`; step `T`, which torch still allows, extrapolates it
+    /// upward (pytorch#91765), so a rise there is worth a warning.
+    fn horizon(&self) -> Option<u64> {
+        self.phases.last().map(|p| p.end_step.max(0.0) as u64)
+    }
 }
 
 /// The first step that falls into a phase of zero length (where torch computes

@@ -1,0 +1,591 @@
+//! `lrsched check`, config formats, `plot --svg`, completions and the man page, end to end.
+
+use serde_json::Value;
+
+use crate::cli::{closes_quietly, lrsched, rejects, tempdir};
+
+const ZERO_FIRST: &str = "warning: the lr at step 0 is 0.0, so the first optimizer step changes \
+                          nothing (a linear warmup starts at 0)";
+
+fn cosine_report(verdict: &str) -> String {
+    format!(
+        "schedule   cosine, warmup 100, steps 1000, base_lr 0.001
+first_lr   0.0
+peak_lr    0.001
+peak_step  100
+final_lr   3.046171104803541e-09
+min_lr     0.0
+mean_lr    0.0005
+sum_lr     0.5
+
+{ZERO_FIRST}
+
+{verdict}
+"
+    )
+}
+
+const COSINE: [&str; 9] = [
+    "check",
+    "--schedule",
+    "cosine",
+    "--warmup",
+    "100",
+    "--steps",
+    "1000",
+    "--base-lr",
+    "1e-3",
+];
+
+#[test]
+fn summary_and_warnings_pass_with_exit_0() {
+    lrsched()
+        .args(COSINE)
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(cosine_report("passed with 1 warning"));
+}
+
+#[test]
+fn strict_fails_on_warnings() {
+    lrsched()
+        .args(COSINE)
+        .arg("--strict")
+        .assert()
+        .code(1)
+        .stdout(cosine_report("FAILED: 1 warning (--strict)"))
+        .stderr(format!(
+            "error: warning (--strict): {}\n",
+            ZERO_FIRST.trim_start_matches("warning: ")
+        ));
+}
+
+#[test]
+fn json_report_parses_back() {
+    let out = lrsched()
+        .args(COSINE)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({
+            "first_lr": 0.0,
+            "peak_lr": 0.001,
+            "peak_step": 100,
+            "final_lr": 3.046171104803541e-09,
+            "min_lr": 0.0,
+            "mean_lr": 0.0005,
+            "sum_lr": 0.5,
+        })
+    );
+    assert_eq!(doc["schedule"]["schedule"], "cosine");
+    assert_eq!(doc["schedule"]["warmup"], 100);
+    assert_eq!(doc["assertions"], serde_json::json!([]));
+    assert_eq!(doc["failures"], serde_json::json!([]));
+    assert_eq!(doc["warnings"][0]["kind"], "zero_first_lr");
+    assert_eq!(doc["warnings"][0]["step"], 0);
+    assert_eq!(doc["passed"], true);
+}
+
+#[test]
+fn a_warmup_handing_over_with_a_jump_is_a_warning() {
+    lrsched()
+        .args(["check", "--warmup", "10", "--steps", "20", "--expr", "0.1"])
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(format!(
+            "schedule   --expr \"0.1\", warmup 10, steps 20, base_lr 0.1
+first_lr   0.0
+peak_lr    0.09000000000000001
+peak_step  9
+final_lr   0.010000000000000002
+min_lr     0.0
+mean_lr    0.027500000000000004
+sum_lr     0.55
+
+{ZERO_FIRST}
+warning: the lr jumps from 0.09000000000000001 at step 9 to 0.010000000000000002 at step 10, \
+where the warmup hands over; no other step changes it by more than 0.01
+
+passed with 2 warnings
+"
+        ));
+}
+
+#[test]
+fn negative_and_infinite_lrs_fail_with_exit_1() {
+    lrsched()
+        .args(["check", "--steps", "3", "--expr=-1"])
+        .assert()
+        .code(1)
+        .stderr("error: lr is negative at step 0: -0.1\n")
+        .stdout(
+            "schedule   --expr \"-1\", warmup 0, steps 3, base_lr 0.1
+first_lr   -0.1
+peak_lr    -0.1
+peak_step  0
+final_lr   -0.1
+min_lr     -0.1
+mean_lr    -0.10000000000000002
+sum_lr     -0.30000000000000004
+
+FAILED  lr >= 0  (-0.1 at step 0)
+
+FAILED: a negative lr
+",
+        );
+    let out = lrsched()
+        .args([
+            "check", "--steps", "3", "--warmup", "1", "--expr", "1e400", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: lr is inf at step 1\n"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["failures"],
+        serde_json::json!([{"kind": "non_finite", "step": 1, "lr": null, "message": "lr is inf at step 1"}])
+    );
+    assert_eq!(doc["summary"]["peak_lr"], Value::Null);
+    assert_eq!(doc["summary"]["min_lr"], 0.0);
+    assert_eq!(doc["passed"], false);
+}
+
+#[test]
+fn check_takes_one_schedule() {
+    rejects(
+        &["check", "--expr", "1", "--expr", "2"],
+        "check shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+    );
+}
+
+#[test]
+fn ten_million_steps_in_constant_memory() {
+    let out = lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "linear",
+            "--steps",
+            "10000000",
+            "--base-lr",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // sum over k < N of (N - k) / N is (N + 1) / 2 exactly; the compensated sum keeps it.
+    assert_eq!(doc["summary"]["sum_lr"], 5000000.5);
+    assert_eq!(doc["summary"]["mean_lr"], 0.50000005);
+    assert_eq!(doc["summary"]["final_lr"], 1e-7);
+}
+
+fn config(name: &str, text: &str) -> std::path::PathBuf {
+    let path = tempdir().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn toml_and_training_arguments_configs() {
+    lrsched()
+        .args(["check", "--config", "examples/configs/lr.toml"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003, num_cycles=0.5\n",
+        ));
+    // warmup_steps 0.03 of max_steps 5000 is ceil(150.0) = 150 warmup steps.
+    lrsched()
+        .args(["check", "--config", "examples/configs/training_args.json"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "schedule   cosine_with_min_lr, warmup 150, steps 5000, base_lr 2e-05, min_lr_rate=0.1\n",
+        ));
+    // Flags win: a longer run moves the ratio's warmup with it.
+    lrsched()
+        .args([
+            "check",
+            "--config",
+            "examples/configs/training_args.json",
+            "--steps",
+            "10000",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "schedule   cosine_with_min_lr, warmup 300, steps 10000, base_lr 2e-05, min_lr_rate=0.1\n",
+        ));
+    let kwargs_string = config(
+        "args.json",
+        r#"{"lr_scheduler_type": "cosine", "learning_rate": 1e-4, "max_steps": 100,
+            "warmup_ratio": 0.1, "lr_scheduler_kwargs": "{\"num_cycles\": 0.25}"}"#,
+    );
+    lrsched()
+        .args(["check", "--config"])
+        .arg(&kwargs_string)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "schedule   cosine, warmup 10, steps 100, base_lr 0.0001, num_cycles=0.25\n",
+        ));
+}
+
+#[test]
+fn config_mistakes_exit_2_naming_the_key() {
+    let typo = config(
+        "typo.json",
+        r#"{"output_dir": "o", "learning_rate": 1e-4, "max_steps": 10, "lr_schedular_type": "cosine"}"#,
+    );
+    rejects(
+        &["check", "--config", typo.to_str().unwrap()],
+        &format!(
+            "config {}: unknown key \"lr_schedular_type\"; did you mean 'lr_scheduler_type'?; \
+             only transformers TrainingArguments fields are accepted (read as transformers \
+             TrainingArguments because of \"output_dir\")",
+            typo.display()
+        ),
+    );
+    let epochs = config(
+        "epochs.json",
+        r#"{"lr_scheduler_type": "linear", "num_train_epochs": 3}"#,
+    );
+    rejects(
+        &["check", "--config", epochs.to_str().unwrap()],
+        "there is no \"max_steps\", so transformers takes the number of steps from \
+         num_train_epochs and the dataset size, which lrsched cannot know; give --steps N",
+    );
+    lrsched()
+        .args(["check", "--steps", "50", "--config"])
+        .arg(&epochs)
+        .assert()
+        .code(0);
+    let toml = config("lr.toml", "schedule = \"cosine\"\nwarmpu = 5\n");
+    rejects(
+        &["check", "--config", toml.to_str().unwrap()],
+        &format!(
+            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, \
+             expr, steps, base_lr, warmup, params",
+            toml.display()
+        ),
+    );
+    let torch = config(
+        "torch.json",
+        r#"{"lr_scheduler_type": "cosine_with_restart", "max_steps": 10}"#,
+    );
+    rejects(
+        &["check", "--config", torch.to_str().unwrap()],
+        &format!(
+            "config {}: unknown schedule 'cosine_with_restart'; did you mean \
+             'cosine_with_restarts'? (lrsched list shows all) (read as transformers \
+             TrainingArguments because of \"lr_scheduler_type\")",
+            torch.display()
+        ),
+    );
+}
+
+#[test]
+fn plot_svg_writes_a_chart_file_and_nothing_else() {
+    let svg = tempdir().join("lr.svg");
+    lrsched()
+        .args([
+            "plot",
+            "--warmup",
+            "100",
+            "--steps",
+            "1000",
+            "--base-lr",
+            "3e-4",
+            "--svg",
+        ])
+        .arg(&svg)
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr("");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg width=\"900\" height=\"500\""));
+    assert!(text.trim_end().ends_with("</svg>"));
+    for label in [
+        ">\nstep\n</text>",
+        ">\nlr\n</text>",
+        ">\nconstant_with_warmup (warmup 100)\n</text>",
+        ">\n0.0003\n</text>",
+        ">\n900\n</text>",
+    ] {
+        assert!(text.contains(label), "{label:?} missing from the SVG");
+    }
+    assert_eq!(
+        text.matches("stroke=\"#42A5F5\"").count(),
+        2,
+        "curve and legend"
+    );
+
+    let overlay = lrsched()
+        .args([
+            "plot",
+            "--steps",
+            "500",
+            "--schedule",
+            "linear",
+            "--expr",
+            "0.5",
+            "--svg",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(overlay.status.code(), Some(0));
+    let text = String::from_utf8(overlay.stdout).unwrap();
+    assert!(text.contains(">\nlinear\n</text>") && text.contains(">\n0.5\n</text>"));
+    assert!(text.contains("stroke=\"#EF5350\""), "a second colour");
+
+    rejects(
+        &["plot", "--svg", "/nonexistent/dir/lr.svg"],
+        "cannot write /nonexistent/dir/lr.svg: No such file or directory (os error 2)",
+    );
+}
+
+#[test]
+fn completions_and_man_page() {
+    let bash = lrsched().args(["completions", "bash"]).output().unwrap();
+    assert_eq!(bash.status.code(), Some(0));
+    let script = String::from_utf8(bash.stdout).unwrap();
+    assert!(script.contains("_lrsched()"));
+    for sub in [
+        "table",
+        "csv",
+        "json",
+        "plot",
+        "check",
+        "list",
+        "completions",
+        "man",
+    ] {
+        assert!(script.contains(&format!("lrsched,{sub})")), "{sub} missing");
+    }
+    assert!(script.contains("--assert"));
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = lrsched().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("check"),
+            "{shell}"
+        );
+    }
+    let man = lrsched().arg("man").output().unwrap();
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(page.contains(".TH lrsched 1"), "{page}");
+    assert!(page.contains("lrsched\\-check(1)"));
+    let check = lrsched().args(["man", "check"]).output().unwrap();
+    let page = String::from_utf8(check.stdout).unwrap();
+    assert!(page.contains(".TH lrsched-check 1"));
+    assert!(page.contains("\\-\\-assert"));
+    rejects(
+        &["man", "chek"],
+        "no subcommand 'chek'; did you mean 'check'?; the subcommands are table, csv, json, \
+         plot, list, train, check, completions, man, help",
+    );
+    closes_quietly(&["completions", "bash"]);
+    closes_quietly(&["man"]);
+}
+
+#[test]
+fn torch_schedules_rising_past_their_horizon_warn() {
+    // CosineAnnealingLR is periodic: past T_max it climbs back towards base_lr.
+    lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "CosineAnnealingLR",
+            "--set",
+            "T_max=100",
+            "--steps",
+            "150",
+            "--base-lr",
+            "1e-3",
+        ])
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(
+            "schedule   CosineAnnealingLR, warmup 0, steps 150, base_lr 0.001, T_max=100.0
+first_lr   0.001
+peak_lr    0.001
+peak_step  0
+final_lr   0.00048429462046093585
+min_lr     0.0
+mean_lr    0.00039557209806188073
+sum_lr     0.05933581470928211
+
+warning: the lr rises again past the schedule's horizon at step 100: 0.0 at step 100 -> \
+2.467198171342e-07 at step 101
+
+passed with 1 warning
+",
+        );
+    // OneCycleLR ends at total_steps - 1; torch still allows step total_steps, which
+    // extrapolates upward (pytorch#91765).
+    let out = lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "OneCycleLR",
+            "--set",
+            "max_lr=0.01",
+            "--set",
+            "total_steps=100",
+            "--steps",
+            "101",
+            "--format",
+            "json",
+            "--strict",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!([{
+            "kind": "rises_past_horizon",
+            "step": 100,
+            "message": "the lr rises again past the schedule's horizon at step 99: 4e-08 at \
+                        step 99 -> 5.074647154757324e-06 at step 100",
+        }])
+    );
+    assert_eq!(doc["passed"], false);
+    // With --warmup in front, the horizon moves with the scheduler, and the jump from the
+    // warmup's end to OneCycleLR's own start is named.
+    let out = lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "OneCycleLR",
+            "--set",
+            "max_lr=0.01",
+            "--warmup",
+            "10",
+            "--steps",
+            "110",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["zero_first_lr", "warmup_jump"]);
+    assert_eq!(
+        doc["warnings"][1]["message"],
+        "the lr jumps from 0.09000000000000001 at step 9 to 0.0003999999999999993 at step 10, \
+         where the warmup hands over; no other step changes it by more than 0.01"
+    );
+}
+
+/// docs/check.md is README material: its `console` examples run like the README's, from
+/// the repository root.
+#[test]
+fn check_docs_examples_are_real() {
+    trycmd::TestCases::new()
+        .register_bin("lrsched", trycmd::cargo::cargo_bin!("lrsched"))
+        .case("docs/check.md");
+}
+
+#[test]
+fn assertions_pass_fail_and_show_their_values() {
+    let lr = "examples/configs/lr.json";
+    lrsched()
+        .args(["check", "--config", lr, "--assert", "peak_lr <= 3e-4"])
+        .args([
+            "--assert",
+            "final_lr < 0.1 * peak_lr",
+            "--assert",
+            "peak_step == 2000",
+        ])
+        .args(["--assert", "steps - warmup == 9500 "])
+        .assert()
+        .code(1)
+        .stderr("error: assertion failed: peak_step == 2000 (peak_step = 500)\n")
+        .stdout(format!(
+            "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003
+first_lr   0.0
+peak_lr    0.0003
+peak_step  500
+final_lr   8.201887236047866e-12
+min_lr     0.0
+mean_lr    0.00015
+sum_lr     1.5
+
+ok      peak_lr <= 3e-4
+ok      final_lr < 0.1 * peak_lr
+FAILED  peak_step == 2000 (peak_step = 500)
+ok      steps - warmup == 9500 
+
+{ZERO_FIRST}
+
+FAILED: 1 of 4 assertions failed
+"
+        ));
+
+    let out = lrsched()
+        .args(["check", "--config", lr, "--format", "json"])
+        .args([
+            "--assert",
+            "sum_lr / steps == mean_lr",
+            "--assert",
+            "min_lr",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: assertion failed: min_lr (min_lr = 0.0)\n"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["assertions"],
+        serde_json::json!([
+            {"assert": "sum_lr / steps == mean_lr", "passed": true, "value": 1.0,
+             "values": {"sum_lr": 1.5, "steps": 10000, "mean_lr": 0.00015}},
+            {"assert": "min_lr", "passed": false, "value": 0.0, "values": {"min_lr": 0.0}},
+        ])
+    );
+    assert_eq!(doc["passed"], false);
+}
+
+#[test]
+fn bad_assertions_exit_2_before_any_step() {
+    rejects(
+        &["check", "--assert", "peak_l <= 3e-4"],
+        "invalid --assert: unknown variable 'peak_l'; did you mean 'peak_lr'? (variables: \
+         first_lr, peak_lr, peak_step, final_lr, min_lr, mean_lr, sum_lr, steps, warmup, \
+         base_lr)\n  peak_l <= 3e-4\n  ^^^^^^",
+    );
+    // A billion steps would take a while: the assertion is rejected before the pass.
+    rejects(
+        &["check", "--steps", "1000000000", "--assert", "peak_lr <="],
+        "invalid --assert: expected an expression after '<='\n  peak_lr <=\n            ^",
+    );
+}
