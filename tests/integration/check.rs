@@ -503,15 +503,6 @@ passed with 1 warning
     );
 }
 
-/// docs/check.md is README material: its `console` examples run like the README's, from
-/// the repository root.
-#[test]
-fn check_docs_examples_are_real() {
-    trycmd::TestCases::new()
-        .register_bin("lrsched", trycmd::cargo::cargo_bin!("lrsched"))
-        .case("docs/check.md");
-}
-
 #[test]
 fn assertions_pass_fail_and_show_their_values() {
     let lr = "examples/configs/lr.json";
