@@ -11,11 +11,8 @@ use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
 use lrsched::output::svg;
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
-use lrsched::schedule::registry::{self, Library};
 
-use super::{
-    Cli, ColorChoice, Command, ListArgs, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat,
-};
+use super::{Cli, ColorChoice, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -53,7 +50,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             write_points(schedule.as_ref(), steps, &mut writer)?;
         }
         Command::Plot(args) => plot(&args)?,
-        Command::List(args) => list(&args, &mut io::stdout().lock())?,
+        Command::List(args) => super::list::list(&args, &mut io::stdout().lock())?,
         Command::Train(args) => train(&args)?,
         Command::Check(args) => super::check::run(&args)?,
         Command::Completions(args) => super::generate::completions(&args)?,
@@ -206,92 +203,4 @@ fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
     }
     std::fs::write(path, document)
         .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display())))
-}
-
-fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
-    if args.markdown {
-        writeln!(out, "| name | library | upstream | parameters (defaults) |")?;
-        writeln!(out, "|---|---|---|---|")?;
-        for e in registry::entries() {
-            let params: Vec<String> = e
-                .params
-                .iter()
-                .map(|p| format!("`{}={}`", p.name, p.default_text()))
-                .collect();
-            writeln!(
-                out,
-                "| `{}` | {} | `{}` | {} |",
-                e.name,
-                e.library,
-                e.upstream,
-                params.join(", ")
-            )?;
-        }
-        return Ok(());
-    }
-    let Some(name) = &args.name else {
-        for (library, heading) in [
-            (
-                Library::Transformers,
-                "transformers (--warmup is num_warmup_steps, --steps is num_training_steps)",
-            ),
-            (
-                Library::Torch,
-                "torch (--warmup W puts SequentialLR's linear warmup in front)",
-            ),
-        ] {
-            writeln!(out, "{heading}")?;
-            for e in registry::entries().filter(|e| e.library == library) {
-                writeln!(out, "  {:<27} {}", e.name, e.summary)?;
-            }
-            writeln!(out)?;
-        }
-        writeln!(
-            out,
-            "--expr EXPR: your own multiplier, as LambdaLR(lambda step: EXPR)"
-        )?;
-        writeln!(
-            out,
-            "lrsched list NAME shows a schedule's formula, parameters and defaults."
-        )?;
-        return Ok(());
-    };
-    let e = registry::find(name)?;
-    writeln!(out, "{} ({}: {})", e.name, e.library, e.upstream)?;
-    writeln!(out, "  {}", e.summary)?;
-    writeln!(out)?;
-    writeln!(out, "formula:")?;
-    for line in e.formula.lines() {
-        writeln!(out, "  {}", line.trim())?;
-    }
-    writeln!(out, "past the horizon:")?;
-    writeln!(out, "  {}", e.horizon)?;
-    writeln!(out, "warmup:")?;
-    writeln!(
-        out,
-        "  {}",
-        match (e.library, e.takes_warmup) {
-            (_, false) => "none (use constant_with_warmup for a warmup)",
-            (Library::Transformers, true) => "--warmup is num_warmup_steps",
-            (Library::Torch, true) =>
-                "--warmup W: SequentialLR([LambdaLR(warmup W), scheduler], milestones=[W])",
-        }
-    )?;
-    if e.params.is_empty() {
-        writeln!(out, "parameters: none")?;
-    } else {
-        writeln!(out, "parameters (--set KEY=VALUE):")?;
-        let width = e.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
-        for p in e.params {
-            writeln!(
-                out,
-                "  {:<width$}  {:<8}  {:<12}  {}",
-                p.name,
-                p.kind.name(),
-                p.default_text(),
-                p.doc
-            )?;
-        }
-    }
-    Ok(())
 }

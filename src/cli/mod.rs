@@ -4,6 +4,7 @@
 mod check;
 mod commands;
 mod generate;
+mod list;
 
 use std::path::PathBuf;
 

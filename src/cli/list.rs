@@ -1,0 +1,168 @@
+//! `lrsched list`: the catalogue of built-in schedules, from the registry.
+
+use std::io::Write;
+
+use lrsched::error::Result;
+use lrsched::schedule::registry::{self, Entry, Library};
+
+use super::ListArgs;
+
+/// Width that descriptions are wrapped to.
+const WIDTH: usize = 92;
+
+/// Writes the catalogue, one schedule in detail, or the README's Markdown table.
+pub fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
+    if args.markdown {
+        return markdown(out);
+    }
+    match &args.name {
+        Some(name) => detail(registry::find(name)?, out),
+        None => catalogue(out),
+    }
+}
+
+fn catalogue(out: &mut dyn Write) -> Result<()> {
+    for (library, heading) in [
+        (
+            Library::Transformers,
+            "transformers (--warmup is num_warmup_steps, --steps is num_training_steps)",
+        ),
+        (
+            Library::Torch,
+            "torch (--warmup W puts SequentialLR's linear warmup in front)",
+        ),
+    ] {
+        writeln!(out, "{heading}")?;
+        for e in registry::entries().filter(|e| e.library == library) {
+            writeln!(out, "  {:<27} {}", e.name, e.summary)?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "--expr EXPR: your own multiplier, as LambdaLR(lambda step: EXPR)"
+    )?;
+    writeln!(
+        out,
+        "lrsched list NAME shows a schedule's formula, parameters and defaults."
+    )?;
+    Ok(())
+}
+
+fn markdown(out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "| name | library | parameters (defaults) | what it does |"
+    )?;
+    writeln!(out, "|---|---|---|---|")?;
+    for e in registry::entries() {
+        let params: Vec<String> = e
+            .params
+            .iter()
+            .map(|p| format!("`{}={}`", p.name, p.default_text()))
+            .collect();
+        let params = if params.is_empty() {
+            "none".to_string()
+        } else {
+            params.join(", ")
+        };
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            e.name, e.library, params, e.summary
+        )?;
+    }
+    Ok(())
+}
+
+fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{} ({})", e.name, e.library)?;
+    paragraph(out, e.upstream)?;
+    paragraph(out, e.summary)?;
+    writeln!(out)?;
+    writeln!(out, "formula:")?;
+    paragraph(out, e.formula)?;
+    writeln!(out, "past the horizon:")?;
+    paragraph(out, e.horizon)?;
+    writeln!(out, "warmup:")?;
+    paragraph(
+        out,
+        match (e.library, e.takes_warmup) {
+            (_, false) => "none (use constant_with_warmup for a warmup)",
+            (Library::Transformers, true) => "--warmup is num_warmup_steps",
+            (Library::Torch, true) => {
+                "--warmup W: SequentialLR([LambdaLR(warmup W), scheduler], milestones=[W])"
+            }
+        },
+    )?;
+    if e.params.is_empty() {
+        writeln!(out, "parameters: none")?;
+        return Ok(());
+    }
+    writeln!(out, "parameters (--set KEY=VALUE):")?;
+    let name_width = e.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let default_width = e
+        .params
+        .iter()
+        .map(|p| p.default_text().len())
+        .max()
+        .unwrap_or(0);
+    let indent = 2 + name_width + 2 + 8 + 2 + default_width + 2;
+    for p in e.params {
+        let lead = format!(
+            "  {:<name_width$}  {:<8}  {:<default_width$}  ",
+            p.name,
+            p.kind.name(),
+            p.default_text()
+        );
+        let lines = wrap(p.doc, WIDTH.saturating_sub(indent).max(30));
+        for (i, line) in lines.iter().enumerate() {
+            if i == 0 {
+                writeln!(out, "{lead}{line}")?;
+            } else {
+                writeln!(out, "{:indent$}{line}", "")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `text` wrapped and indented by two spaces.
+fn paragraph(out: &mut dyn Write, text: &str) -> Result<()> {
+    for line in wrap(text, WIDTH - 2) {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
+/// Splits `text` into lines of at most `width` characters at spaces (a longer word stays
+/// whole), folding runs of white space.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap("a bb  ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("averyverylongword x", 4), ["averyverylongword", "x"]);
+        assert!(wrap("   ", 10).is_empty());
+    }
+}
