@@ -6,8 +6,9 @@ use std::hint::black_box;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use lrsched::output::csv::CsvWriter;
-use lrsched::output::{Steps, write_points};
+use lrsched::output::Steps;
+use lrsched::output::csv::Csv;
+use lrsched::output::rows::write_rows;
 use lrsched::spec::Partial;
 
 const STEPS: u64 = 10_000_000;
@@ -64,7 +65,7 @@ fn floor() -> u64 {
     sink.0
 }
 
-fn library(args: Partial) -> u64 {
+fn library(args: Partial, threads: usize) -> u64 {
     let description = match args.resolve() {
         Ok(d) => d,
         Err(e) => {
@@ -76,18 +77,24 @@ fn library(args: Partial) -> u64 {
         return 0;
     };
     let mut sink = Sink(0);
-    let mut writer = CsvWriter::new(&mut sink);
-    if write_points(schedule.as_ref(), Steps::all(STEPS), &mut writer).is_err() {
+    if write_rows(
+        schedule.as_ref(),
+        Steps::all(STEPS),
+        &Csv,
+        &mut sink,
+        threads,
+    )
+    .is_err()
+    {
         return 0;
     }
-    drop(writer);
     sink.0
 }
 
 fn report(name: &str, (time, bytes): (Duration, u64), floor: Duration) {
     let rows_per_s = STEPS as f64 / time.as_secs_f64();
     println!(
-        "{name:<44} {:>8.3} s  {:>6.1} M rows/s  {:>5.2}x floor  ({:.0} MB)",
+        "{name:<54} {:>8.3} s  {:>6.1} M rows/s  {:>5.2}x floor  ({:.0} MB)",
         time.as_secs_f64(),
         rows_per_s / 1e6,
         time.as_secs_f64() / floor.as_secs_f64(),
@@ -101,7 +108,11 @@ fn main() {
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     println!("{STEPS} rows of `csv`, best of {RUNS} runs");
     let floor_time = best(floor);
-    report("floor: Rust closure + itoa + ryu", floor_time, floor_time.0);
+    report(
+        "floor: Rust closure + itoa + ryu, 1 thread",
+        floor_time,
+        floor_time.0,
+    );
     let cases: [(&str, Partial); 3] = [
         (
             "--expr \"0.5*(1+cos(pi*step/steps))\"",
@@ -133,9 +144,23 @@ fn main() {
             },
         ),
     ];
-    for (name, args) in cases {
-        if wanted(name) {
-            report(name, best(|| library(args.clone())), floor_time.0);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for threads in [1, cores] {
+        for (name, args) in &cases {
+            let label = format!(
+                "{name}, {threads} thread{}",
+                if threads == 1 { "" } else { "s" }
+            );
+            if wanted(&label) {
+                report(
+                    &label,
+                    best(|| library(args.clone(), threads)),
+                    floor_time.0,
+                );
+            }
+        }
+        if cores == 1 {
+            break;
         }
     }
 }

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use lrsched::Description;
 use lrsched::error::{Error, Result};
-use lrsched::output::csv::CsvWriter;
-use lrsched::output::json::JsonWriter;
+use lrsched::output::csv::Csv;
+use lrsched::output::json::Json;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
+use lrsched::output::rows::{self, RowFormat};
 use lrsched::output::svg;
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
@@ -20,7 +21,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Table(args) => {
             let description = args.schedule.one("table")?;
             let schedule = description.build()?;
-            let steps = range(description.ctx.steps, &args.range);
+            let steps = range(description.ctx.steps, &args.range)?;
             let mut writer = TableWriter::new(
                 io::stdout().lock(),
                 steps.to - 1,
@@ -30,24 +31,17 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Csv(args) => {
             let description = args.schedule.one("csv")?;
-            let schedule = description.build()?;
-            let steps = range(description.ctx.steps, &args.range);
-            write_points(
-                schedule.as_ref(),
-                steps,
-                &mut CsvWriter::new(io::stdout().lock()),
-            )?;
+            let steps = range(description.ctx.steps, &args.range)?;
+            write_rows(&description, steps, &Csv)?;
         }
         Command::Json(args) => {
             let description = args.schedule.one("json")?;
-            let schedule = description.build()?;
-            let steps = range(description.ctx.steps, &args.range);
-            let mut writer = if args.lines {
-                JsonWriter::lines(io::stdout().lock())
+            let steps = range(description.ctx.steps, &args.range)?;
+            if args.lines {
+                write_rows(&description, steps, &Json::lines())?;
             } else {
-                JsonWriter::document(io::stdout().lock(), &description.to_json())
-            };
-            write_points(schedule.as_ref(), steps, &mut writer)?;
+                write_rows(&description, steps, &Json::document(&description.to_json()))?;
+            }
         }
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => super::list::list(&args, &mut io::stdout().lock())?,
@@ -59,12 +53,34 @@ pub fn run(cli: Cli) -> Result<u8> {
     Ok(0)
 }
 
-fn range(steps: u64, args: &RangeArgs) -> Steps {
-    Steps {
-        from: 0,
+/// The steps a table, csv or json writes: `--from` up to `--steps`, every `--every`-th.
+fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
+    if args.from >= steps {
+        return Err(Error::input(format!(
+            "--from {} is past the last step, {} (--steps {steps} evaluates steps 0 to {})",
+            args.from,
+            steps - 1,
+            steps - 1
+        )));
+    }
+    Ok(Steps {
+        from: args.from,
         to: steps,
         every: args.every,
-    }
+    })
+}
+
+/// Streams the rows of `format` to stdout, formatting on every core for large outputs.
+fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) -> Result<()> {
+    let schedule = description.build()?;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    rows::write_rows(
+        schedule.as_ref(),
+        steps,
+        format,
+        &mut io::stdout().lock(),
+        threads,
+    )
 }
 
 fn plot(args: &PlotArgs) -> Result<()> {

@@ -99,6 +99,10 @@ pub struct RangeArgs {
     /// Write every K-th step (the last step is always written)
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub every: u64,
+
+    /// Start at step K, as a resumed run would (steps before it are not written)
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub from: u64,
 }
 
 #[derive(Debug, Args)]

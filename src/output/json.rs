@@ -1,77 +1,62 @@
-//! JSON: `{"schedule": {...}, "points": [...]}` written as a stream, or JSON Lines with one
-//! point object a line. NaN and infinite values, which JSON cannot hold, are written `null`.
+//! JSON: `{"schedule": {...}, "points": [...]}` written as a stream, one point a line, or
+//! JSON Lines with one point object a line. NaN and infinite values, which JSON cannot
+//! hold, are written `null`.
 
-use std::io::{self, Write};
-
-use super::{Buffered, PointWriter};
+use super::rows::RowFormat;
 use crate::format::{push_int, push_json_number};
 use crate::schedule::Point;
 
-/// Writes the points as one JSON document (`lines == false`) or as JSON Lines.
-pub struct JsonWriter<W: Write> {
-    out: Buffered<W>,
-    schedule: String,
-    lines: bool,
-    first: bool,
+/// The JSON row format: a whole document, or JSON Lines.
+#[derive(Clone, Debug)]
+pub struct Json {
+    /// The serialised `"schedule"` member, or `None` for JSON Lines.
+    schedule: Option<String>,
 }
 
-impl<W: Write> JsonWriter<W> {
-    /// A JSON document with `schedule` (already serialised) as its `"schedule"` member.
-    pub fn document(inner: W, schedule: &serde_json::Value) -> Self {
-        JsonWriter {
-            out: Buffered::new(inner),
-            schedule: schedule.to_string(),
-            lines: false,
-            first: true,
+impl Json {
+    /// A JSON document with `schedule` as its `"schedule"` member.
+    pub fn document(schedule: &serde_json::Value) -> Self {
+        Json {
+            schedule: Some(schedule.to_string()),
         }
     }
 
     /// JSON Lines: one `{"step":..,"multiplier":..,"lr":..}` object a line.
-    pub fn lines(inner: W) -> Self {
-        JsonWriter {
-            out: Buffered::new(inner),
-            schedule: String::new(),
-            lines: true,
-            first: true,
-        }
+    pub fn lines() -> Self {
+        Json { schedule: None }
     }
 }
 
-impl<W: Write> PointWriter for JsonWriter<W> {
-    fn begin(&mut self) -> io::Result<()> {
-        if !self.lines {
-            let buf = &mut self.out.buf;
-            buf.extend_from_slice(b"{\"schedule\":");
-            buf.extend_from_slice(self.schedule.as_bytes());
-            buf.extend_from_slice(b",\"points\":[");
+impl RowFormat for Json {
+    fn header(&self, out: &mut Vec<u8>) {
+        if let Some(schedule) = &self.schedule {
+            out.extend_from_slice(b"{\"schedule\":");
+            out.extend_from_slice(schedule.as_bytes());
+            out.extend_from_slice(b",\"points\":[");
         }
-        Ok(())
     }
 
     #[inline]
-    fn point(&mut self, p: &Point) -> io::Result<()> {
-        let buf = &mut self.out.buf;
-        if !self.lines {
-            buf.extend_from_slice(if self.first { b"\n" } else { b",\n" });
-            self.first = false;
+    fn row(&self, p: &Point, first: bool, out: &mut Vec<u8>) {
+        let document = self.schedule.is_some();
+        if document {
+            out.extend_from_slice(if first { b"\n" } else { b",\n" });
         }
-        buf.extend_from_slice(b"{\"step\":");
-        push_int(buf, p.step);
-        buf.extend_from_slice(b",\"multiplier\":");
-        push_json_number(buf, p.multiplier);
-        buf.extend_from_slice(b",\"lr\":");
-        push_json_number(buf, p.lr);
-        buf.push(b'}');
-        if self.lines {
-            buf.push(b'\n');
+        out.extend_from_slice(b"{\"step\":");
+        push_int(out, p.step);
+        out.extend_from_slice(b",\"multiplier\":");
+        push_json_number(out, p.multiplier);
+        out.extend_from_slice(b",\"lr\":");
+        push_json_number(out, p.lr);
+        out.push(b'}');
+        if !document {
+            out.push(b'\n');
         }
-        self.out.maybe_flush()
     }
 
-    fn end(&mut self) -> io::Result<()> {
-        if !self.lines {
-            self.out.buf.extend_from_slice(b"\n]}\n");
+    fn footer(&self, out: &mut Vec<u8>) {
+        if self.schedule.is_some() {
+            out.extend_from_slice(b"\n]}\n");
         }
-        self.out.flush()
     }
 }

@@ -4,10 +4,11 @@
 pub mod csv;
 pub mod json;
 pub mod plot;
+pub mod rows;
 pub mod svg;
 pub mod table;
 
-use std::io::{self, Write};
+use std::io;
 
 use crate::error::Result;
 use crate::schedule::{Point, Schedule};
@@ -81,40 +82,6 @@ pub fn for_each_point<E>(
         }
         position = step + 1;
         step = step.saturating_add(every).min(last);
-    }
-}
-
-/// A byte buffer in front of a writer: rows are formatted straight into it and it is
-/// handed to the writer in large blocks.
-pub(crate) struct Buffered<W: Write> {
-    pub(crate) buf: Vec<u8>,
-    pub(crate) inner: W,
-}
-
-const FLUSH_AT: usize = 1 << 16;
-
-impl<W: Write> Buffered<W> {
-    pub(crate) fn new(inner: W) -> Self {
-        Buffered {
-            buf: Vec::with_capacity(FLUSH_AT + 256),
-            inner,
-        }
-    }
-
-    /// Hands the buffer over once it is full.
-    #[inline]
-    pub(crate) fn maybe_flush(&mut self) -> io::Result<()> {
-        if self.buf.len() >= FLUSH_AT {
-            self.inner.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-
-    pub(crate) fn flush(&mut self) -> io::Result<()> {
-        self.inner.write_all(&self.buf)?;
-        self.buf.clear();
-        self.inner.flush()
     }
 }
 

@@ -52,6 +52,10 @@ impl Schedule for SequentialWarmup {
         })
     }
 
+    fn seekable(&self) -> bool {
+        self.inner.seekable()
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         self.inner
             .last_defined_step()

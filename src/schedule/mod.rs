@@ -73,6 +73,13 @@ pub trait Schedule: Send + Sync + fmt::Debug {
         })
     }
 
+    /// True when [`Schedule::points`] starts at any step in O(1), so that separate ranges
+    /// of steps can be evaluated independently (in parallel). Recursive schedules, which
+    /// replay from step 0, say false.
+    fn seekable(&self) -> bool {
+        true
+    }
+
     /// The last step the home library can evaluate, if it has one (`OneCycleLR` raises past
     /// `total_steps`).
     fn last_defined_step(&self) -> Option<u64> {

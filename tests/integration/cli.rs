@@ -299,3 +299,27 @@ pub fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn from_starts_a_resumed_run() {
+    lrsched()
+        .args([
+            "csv", "--warmup", "4", "--steps", "1000", "--from", "2", "--every", "499",
+        ])
+        .assert()
+        .success()
+        .stdout("step,multiplier,lr\n2,0.5,0.05\n501,1.0,0.1\n999,1.0,0.1\n");
+    rejects(
+        &["csv", "--steps", "10", "--from", "10"],
+        "--from 10 is past the last step, 9 (--steps 10 evaluates steps 0 to 9)",
+    );
+}
+
+#[test]
+fn huge_step_counts_are_accepted() {
+    lrsched()
+        .args(["csv", "--expr", "1/(1+step)", "--steps", "1000000000000", "--from", "999999999998"])
+        .assert()
+        .success()
+        .stdout("step,multiplier,lr\n999999999998,1.000000000001e-12,1.000000000001e-13\n999999999999,1e-12,1e-13\n");
+}

@@ -77,6 +77,10 @@ impl<R: Recurrence> Schedule for Chainable<R> {
         })
     }
 
+    fn seekable(&self) -> bool {
+        false
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         Failure::last_defined_step(self.failure.as_ref())
     }
