@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::error::{Error, Result};
 use crate::expr::{self, Program};
 use crate::format::py_repr;
+use crate::parallel;
 use crate::schedule::{Context, Point, Schedule};
 use crate::spec::{Description, Kind};
 
@@ -356,13 +357,17 @@ pub fn evaluate(
     assertions: &[Assertion],
     strict: bool,
 ) -> Report {
-    let mut pass = Pass::new(ctx, schedule.horizon());
-    for point in schedule
-        .points(0)
-        .take(usize::try_from(ctx.steps).unwrap_or(usize::MAX))
-    {
-        pass.add(&point);
-    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let horizon = schedule.horizon();
+    let map = |previous: Option<Point>, points: &mut dyn Iterator<Item = Point>| {
+        let mut pass = Pass::new(ctx, horizon, previous);
+        points.for_each(|p| pass.add(&p));
+        pass
+    };
+    let mut pass = Pass::new(ctx, horizon, None);
+    parallel::map_chunks(schedule, 0, ctx.steps, threads, &map, |chunk| {
+        pass.merge(chunk)
+    });
     let (summary, mut warnings, failures) = pass.finish();
     if let Some(last) = schedule.last_defined_step() {
         if ctx.steps.saturating_sub(1) > last {
@@ -424,6 +429,12 @@ impl Neumaier {
         self.sum = t;
     }
 
+    /// Adds another compensated sum (of the terms that follow this one's).
+    fn merge(&mut self, other: Neumaier) {
+        self.add(other.sum);
+        self.compensation += other.compensation;
+    }
+
     fn total(&self) -> f64 {
         if self.sum.is_finite() {
             self.sum + self.compensation
@@ -434,8 +445,10 @@ impl Neumaier {
     }
 }
 
-/// The state of the streaming pass.
+/// The state of the streaming pass over a run of steps (a chunk of the whole, or all).
 struct Pass {
+    /// The lr of the step before the first one added, where the run has one.
+    previous: Option<f64>,
     warmup: u64,
     base_lr: f64,
     horizon: Option<u64>,
@@ -456,8 +469,9 @@ struct Pass {
 }
 
 impl Pass {
-    fn new(ctx: &Context, horizon: Option<u64>) -> Self {
+    fn new(ctx: &Context, horizon: Option<u64>, previous: Option<Point>) -> Self {
         Pass {
+            previous: previous.map(|p| p.lr),
             warmup: ctx.warmup,
             base_lr: ctx.base_lr,
             horizon,
@@ -481,8 +495,13 @@ impl Pass {
         let (step, lr) = (p.step, p.lr);
         if self.count == 0 {
             self.first = lr;
+        }
+        let previous = if self.count == 0 {
+            self.previous
         } else {
-            let previous = self.last;
+            Some(self.last)
+        };
+        if let Some(previous) = previous {
             if self.rise.is_none() && lr > previous && self.horizon.is_some_and(|h| step >= h) {
                 self.rise = Some(Warning::RisesPastHorizon {
                     horizon: self.horizon.unwrap_or(step),
@@ -519,6 +538,32 @@ impl Pass {
         self.sum.add(lr);
         self.last = lr;
         self.count += 1;
+    }
+
+    /// Takes in the pass over the steps that directly follow this one's.
+    fn merge(&mut self, next: Pass) {
+        if next.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.first = next.first;
+        }
+        // Ties keep the earlier step: `peak_step` is the first step at the peak.
+        if next.peak > self.peak || (self.peak.is_nan() && !next.peak.is_nan()) {
+            self.peak = next.peak;
+            self.peak_step = next.peak_step;
+        }
+        if next.min < self.min || (self.min.is_nan() && !next.min.is_nan()) {
+            self.min = next.min;
+        }
+        self.last = next.last;
+        self.sum.merge(next.sum);
+        self.non_finite = self.non_finite.take().or(next.non_finite);
+        self.negative = self.negative.take().or(next.negative);
+        self.rise = self.rise.take().or(next.rise);
+        self.handover = self.handover.or(next.handover);
+        self.later_change = self.later_change.max(next.later_change);
+        self.count += next.count;
     }
 
     fn finish(self) -> (Summary, Vec<Warning>, Vec<Failure>) {
@@ -823,6 +868,59 @@ mod tests {
         );
         assert_eq!(report.warnings, [Warning::ZeroFirstLr]);
         assert!(report.passed());
+    }
+
+    /// Chunks meet inside the run: what spans a boundary (the warmup's hand-over, a rise
+    /// past the horizon, the first peak, a failure) is found as in one pass.
+    #[test]
+    fn chunk_boundaries_are_seamless() {
+        use crate::parallel::CHUNK_STEPS;
+        let w = CHUNK_STEPS;
+        let mut schedule = lrs(move |s| match s {
+            s if s < w => s as f64 / w as f64,
+            s if s == w => 0.01,
+            s if s == 2 * w + 3 => -0.001,
+            _ => 0.02,
+        });
+        schedule.horizon = Some(w + 1);
+        let report = evaluate(&schedule, &ctx(2 * w + 10, w), &[], false);
+        assert_eq!(report.summary.peak_step, w - 1);
+        assert_eq!(report.summary.final_lr, 0.02);
+        assert_eq!(report.summary.min_lr, -0.001);
+        assert_eq!(
+            report.failures,
+            [Failure::Negative {
+                step: 2 * w + 3,
+                lr: -0.001
+            }]
+        );
+        assert_eq!(
+            report.warnings,
+            [
+                Warning::ZeroFirstLr,
+                Warning::RisesPastHorizon {
+                    horizon: w + 1,
+                    step: w + 1,
+                    from: 0.01,
+                    to: 0.02
+                },
+                Warning::WarmupJump {
+                    step: w,
+                    from: (w - 1) as f64 / w as f64,
+                    to: 0.01,
+                    expected: 0.021
+                },
+            ]
+        );
+        // The sum is that of one sequential pass, to the bit.
+        let mut sum = Neumaier::default();
+        (0..2 * w + 10).for_each(|s| sum.add((schedule.f)(s)));
+        let expected = sum.total();
+        assert!(
+            (report.summary.sum_lr - expected).abs() <= expected.abs() * 1e-15,
+            "{} vs {expected}",
+            report.summary.sum_lr
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod expr;
 pub mod format;
 pub mod output;
+pub mod parallel;
 pub mod schedule;
 pub mod spec;
 pub mod suggest;

@@ -10,9 +10,10 @@ use std::io::{self, Write};
 
 use textplots::{Chart, ColorPlot, LabelBuilder, LabelFormat, Plot, Shape};
 
-use super::{Steps, for_each_point};
+use super::Steps;
 use crate::error::{Error, Result};
 use crate::format::significant;
+use crate::parallel;
 use crate::schedule::{Point, Schedule};
 
 /// Size and styling of a plot.
@@ -64,14 +65,26 @@ impl Column {
     }
 
     fn add(&mut self, p: Point) {
-        // NaN compares false and so never becomes an extreme; `check` reports NaN instead.
-        if p.lr < self.low.lr {
+        // NaN never becomes an extreme (`check` reports it instead), and gives way to any
+        // number when it came first.
+        if p.lr < self.low.lr || self.low.lr.is_nan() {
             self.low = p;
         }
-        if p.lr > self.high.lr {
+        if p.lr > self.high.lr || self.high.lr.is_nan() {
             self.high = p;
         }
         self.last = p;
+    }
+
+    /// Takes in the column's points that follow this one's.
+    fn merge(&mut self, next: &Column) {
+        if next.low.lr < self.low.lr || self.low.lr.is_nan() {
+            self.low = next.low;
+        }
+        if next.high.lr > self.high.lr || self.high.lr.is_nan() {
+            self.high = next.high;
+        }
+        self.last = next.last;
     }
 
     fn in_order(&self) -> impl Iterator<Item = Point> {
@@ -102,17 +115,51 @@ impl Series {
         frame: Steps,
         columns: usize,
     ) -> Self {
-        let columns = columns.max(1);
-        let mut reduced: Vec<Option<Column>> = vec![None; columns];
-        let span = frame.to.saturating_sub(frame.from).max(1) as f64;
-        let scale = columns as f64 / span;
-        let _: Result<(), ()> = for_each_point(schedule, steps, |p| {
-            let c = ((p.step.saturating_sub(frame.from) as f64 * scale) as usize).min(columns - 1);
-            match &mut reduced[c] {
-                Some(column) => column.add(*p),
-                slot @ None => *slot = Some(Column::new(*p)),
+        let columns = columns.max(1) as u64;
+        let span = frame.to.saturating_sub(frame.from).max(1);
+        // Column c holds the steps from `boundary(c)` up to `boundary(c + 1)`: integer
+        // arithmetic, so the split is exact at any step count.
+        let boundary = |c: u64| {
+            let offset = (u128::from(c) * u128::from(span)).div_ceil(u128::from(columns));
+            frame
+                .from
+                .saturating_add(u64::try_from(offset).unwrap_or(u64::MAX))
+        };
+        let column_of = |step: u64| {
+            let offset = u128::from(step.saturating_sub(frame.from));
+            let c = offset * u128::from(columns) / u128::from(span);
+            u64::try_from(c).unwrap_or(u64::MAX).min(columns - 1)
+        };
+        let map = |_: Option<Point>, points: &mut dyn Iterator<Item = Point>| {
+            let mut part: Vec<Option<Column>> = vec![None; columns as usize];
+            let mut c = u64::MAX;
+            let mut next_boundary = 0;
+            for p in points {
+                if c == u64::MAX || p.step >= next_boundary {
+                    c = column_of(p.step);
+                    next_boundary = if c + 1 == columns {
+                        u64::MAX
+                    } else {
+                        boundary(c + 1)
+                    };
+                }
+                match &mut part[c as usize] {
+                    Some(column) => column.add(p),
+                    slot @ None => *slot = Some(Column::new(p)),
+                }
             }
-            Ok(())
+            part
+        };
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut reduced: Vec<Option<Column>> = vec![None; columns as usize];
+        parallel::map_chunks(schedule, steps.from, steps.to, threads, &map, |part| {
+            for (slot, column) in reduced.iter_mut().zip(part) {
+                match (slot.as_mut(), column) {
+                    (Some(have), Some(next)) => have.merge(&next),
+                    (None, next) => *slot = next,
+                    (Some(_), None) => {}
+                }
+            }
         });
         Series {
             label,
@@ -253,6 +300,38 @@ mod tests {
     use super::*;
     use crate::schedule::Context;
     use crate::schedule::combine::ExprSchedule;
+
+    /// Chunked (parallel) reduction keeps every column's first, lowest, highest and last
+    /// point, across chunk boundaries.
+    #[test]
+    fn reduction_matches_a_plain_scan() -> Result<()> {
+        let n = 2 * crate::parallel::CHUNK_STEPS + 12_345;
+        let ctx = Context {
+            steps: n,
+            base_lr: 1.0,
+            warmup: 0,
+        };
+        let schedule = ExprSchedule::new("(step * 7919) % 1000", &ctx)?;
+        let columns = 7;
+        let series = Series::reduce("x".into(), &schedule, Steps::all(n), Steps::all(n), columns);
+        let mut plain: Vec<Option<Column>> = vec![None; columns];
+        for step in 0..n {
+            let c = (u128::from(step) * columns as u128 / u128::from(n)) as usize;
+            let p = schedule.at(step);
+            match &mut plain[c] {
+                Some(column) => column.add(p),
+                slot @ None => *slot = Some(Column::new(p)),
+            }
+        }
+        let steps = |cs: &[Option<Column>]| -> Vec<[u64; 4]> {
+            cs.iter()
+                .flatten()
+                .map(|c| [c.first.step, c.low.step, c.high.step, c.last.step])
+                .collect()
+        };
+        assert_eq!(steps(&series.columns), steps(&plain));
+        Ok(())
+    }
 
     #[test]
     fn step_labels_fit() {
