@@ -90,11 +90,14 @@ fn plot(args: &PlotArgs) -> Result<()> {
     }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
-    let width = args.width.unwrap_or_else(|| {
-        terminal_size::terminal_size_of(&stdout)
-            .map(|(w, _)| w.0.clamp(40, 240))
-            .unwrap_or(80)
-    });
+    let screen = terminal_size::terminal_size_of(&stdout);
+    let width = args
+        .width
+        .unwrap_or_else(|| screen.map_or(80, |(w, _)| w.0.clamp(40, 240)));
+    // 20 rows, or fewer on a short terminal: the legend and the x axis need 4 more.
+    let height = args
+        .height
+        .unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -102,7 +105,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
     };
     let options = PlotOptions {
         width,
-        height: args.height.unwrap_or(20),
+        height,
         color,
     };
     let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));

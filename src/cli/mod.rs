@@ -142,7 +142,7 @@ pub struct PlotArgs {
     /// Chart width in columns [default: the terminal's, or 80]
     #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(30..=1000), help_heading = "Output")]
     pub width: Option<u16>,
-    /// Chart height in rows [default: 20]
+    /// Chart height in rows [default: 20, or less to fit the terminal]
     #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u16).range(3..=500), help_heading = "Output")]
     pub height: Option<u16>,
     /// Colour the series
