@@ -94,6 +94,10 @@ impl ParamSpec {
         match self.default {
             Default::Required | Default::Absent => None,
             Default::Float(x) => Some(Value::Float(x)),
+            // A whole default of a float parameter (transformers' `num_cycles: int = 1`) is
+            // the float that `--set` and config files give for it, so that a description
+            // written by `lrsched json` reads back through `--config` unchanged.
+            Default::Int(i) if self.kind == Kind::Float => Some(Value::Float(i as f64)),
             Default::Int(i) => Some(Value::Int(i)),
             Default::Bool(b) => Some(Value::Bool(b)),
             Default::Str(s) => Some(Value::Str(s.to_string())),

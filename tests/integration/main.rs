@@ -7,5 +7,6 @@
 mod check;
 mod cli;
 mod golden;
+mod properties;
 mod readme;
 mod train;

@@ -703,7 +703,9 @@ pub(super) const POLYNOMIAL_LR: Entry = Entry {
 /// `lr_k = (1 + cos(pi * k / T_max)) / (1 + cos(pi * (k - 1) / T_max)) * (lr_(k-1) -
 /// eta_min) + eta_min`. It approximates `eta_min + (base_lr - eta_min) * (1 + cos(pi * k /
 /// T_max)) / 2`, is not clamped (the lr rises again after `T_max`, period `2 * T_max`), and
-/// takes a non-integer `T_max`. `T_max=0` makes torch raise `ZeroDivisionError` at step 1.
+/// takes a non-integer `T_max`. `T_max=0` makes torch raise `ZeroDivisionError` at step 1,
+/// and so does a fractional `T_max` at the step after one of its odd multiples lands on a
+/// whole step (`T_max=100/3`: step 101), where the ratio's denominator is exactly 0.
 #[derive(Debug)]
 struct CosineAnnealingLr {
     t_max: f64,
@@ -732,6 +734,27 @@ impl Recurrence for CosineAnnealingLr {
     }
 }
 
+impl CosineAnnealingLr {
+    /// The first step `k` in `1 .. evaluated` where [`Recurrence::next`] divides by zero:
+    /// `1 + cos(pi * (k - 1) / T_max)` is exactly 0, yet `(k - 1 - T_max) % (2 * T_max)` is
+    /// not, so the special case after a minimum misses it. That happens when an odd multiple
+    /// of a fractional `T_max` rounds onto a whole step (`T_max=100/3` at step 101), and
+    /// torch raises `ZeroDivisionError` there.
+    fn first_zero_division(&self, evaluated: u64) -> Option<u64> {
+        let t_max = self.t_max;
+        // A whole T_max puts its odd multiples on whole steps, where `%` is exactly 0, and
+        // keeps every other step at least pi / T_max from them, far more than the cosine
+        // needs to round to -1 (below 1e8); skipping the scan keeps the common case free.
+        if t_max == 0.0 || !t_max.is_finite() || (t_max.fract() == 0.0 && t_max.abs() < 1e8) {
+            return None;
+        }
+        (1..evaluated).find(|&step| {
+            let previous = (step - 1) as f64;
+            (previous - t_max) % (2.0 * t_max) != 0.0 && 1.0 + (PI * previous / t_max).cos() == 0.0
+        })
+    }
+}
+
 fn build_cosine_annealing_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     let t_max = params.float("T_max")?;
     let eta_min = params.float("eta_min")?;
@@ -757,6 +780,22 @@ fn build_cosine_annealing_lr(ctx: &Context, params: &Params) -> Result<Box<dyn S
         eta_min,
         base_lr: ctx.base_lr,
     };
+    // Only the evaluated steps are scanned, as torch fails only if the run gets there; one
+    // cosine a step, for a fractional T_max only, costs less than evaluating them.
+    let failure = failure.or_else(|| {
+        let evaluated = ctx.steps.saturating_sub(ctx.warmup);
+        recurrence
+            .first_zero_division(evaluated)
+            .map(|step| Failure {
+                step,
+                what: format!(
+                    "ZeroDivisionError (1 + cos(pi * {} / T_max) is 0.0 with T_max={})",
+                    step - 1,
+                    py_repr(t_max)
+                ),
+                fix: "round T_max (a whole T_max never divides by zero)".into(),
+            })
+    });
     Chainable::boxed("CosineAnnealingLR", ctx, recurrence, first, failure)
 }
 
