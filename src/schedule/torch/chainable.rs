@@ -748,10 +748,37 @@ impl CosineAnnealingLr {
         if t_max == 0.0 || !t_max.is_finite() || (t_max.fract() == 0.0 && t_max.abs() < 1e8) {
             return None;
         }
-        (1..evaluated).find(|&step| {
-            let previous = (step - 1) as f64;
+        let divides_by_zero = |previous: u64| {
+            let previous = previous as f64;
             (previous - t_max) % (2.0 * t_max) != 0.0 && 1.0 + (PI * previous / t_max).cos() == 0.0
-        })
+        };
+        // `1 + cos(x)` rounds to 0 only within about 1.5e-8 of an odd multiple of pi, so
+        // `previous / T_max` must be within 5e-9 of an odd integer m: only the whole steps
+        // near `m * |T_max|` are candidates, a handful per half-period instead of a cosine
+        // for every step.
+        let period = t_max.abs();
+        let window = (5e-9 * period).ceil() + 1.0;
+        if evaluated < 2 {
+            return None;
+        }
+        // Steps `1 .. evaluated` look back at `previous = step - 1`.
+        let last = (evaluated - 2) as f64;
+        let mut checked_up_to = None::<u64>;
+        let mut m = 1.0f64;
+        while m * period - window <= last {
+            let centre = m * period;
+            let low = (centre - window).max(0.0).ceil() as u64;
+            let high = (centre + window).min(last).floor() as u64;
+            let low = checked_up_to.map_or(low, |c| low.max(c + 1));
+            if let Some(previous) = (low..=high).find(|&p| divides_by_zero(p)) {
+                return Some(previous + 1);
+            }
+            if high >= low {
+                checked_up_to = Some(high);
+            }
+            m += 2.0;
+        }
+        None
     }
 }
 
@@ -828,3 +855,49 @@ pub(super) const COSINE_ANNEALING_LR: Entry = Entry {
     takes_warmup: true,
     build: build_cosine_annealing_lr,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search near odd multiples of T_max finds what a scan of every step finds.
+    #[test]
+    fn zero_division_search_matches_a_full_scan() {
+        let scan = |r: &CosineAnnealingLr, evaluated: u64| {
+            (1..evaluated).find(|&step| {
+                let previous = (step - 1) as f64;
+                (previous - r.t_max) % (2.0 * r.t_max) != 0.0
+                    && 1.0 + (PI * previous / r.t_max).cos() == 0.0
+            })
+        };
+        let mut found = 0;
+        for n in 1..400u32 {
+            for d in [2.0, 3.0, 7.0, 9.0, 10.0] {
+                for t_max in [f64::from(n) / d, -f64::from(n) / d] {
+                    let r = CosineAnnealingLr {
+                        t_max,
+                        eta_min: 0.0,
+                        base_lr: 1.0,
+                    };
+                    for evaluated in [1, 2, 50, 3000] {
+                        let want = if t_max.fract() == 0.0 {
+                            None
+                        } else {
+                            scan(&r, evaluated)
+                        };
+                        assert_eq!(
+                            r.first_zero_division(evaluated),
+                            want,
+                            "T_max={t_max}, {evaluated} steps"
+                        );
+                        found += usize::from(want.is_some());
+                    }
+                }
+            }
+        }
+        assert!(
+            found > 0,
+            "the cases include steps where torch divides by zero"
+        );
+    }
+}
