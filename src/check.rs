@@ -359,7 +359,7 @@ pub fn evaluate(
 ) -> Report {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let horizon = schedule.horizon();
-    let map = |previous: Option<Point>, points: &mut dyn Iterator<Item = Point>| {
+    let map = |previous: Option<Point>, points: &mut parallel::Run<'_>| {
         let mut pass = Pass::new(ctx, horizon, previous);
         points.for_each(|p| pass.add(&p));
         pass

@@ -15,7 +15,79 @@ pub const CHUNK_STEPS: u64 = 1 << 20;
 
 /// Reduces the points of one chunk: given the point just before the chunk (if any) and the
 /// chunk's points in order.
-pub type Map<'a, T> = dyn Fn(Option<Point>, &mut dyn Iterator<Item = Point>) -> T + Sync + 'a;
+pub type Map<'a, T> = dyn Fn(Option<Point>, &mut Run<'_>) -> T + Sync + 'a;
+
+/// Points handed out per batch.
+const BATCH: usize = 1024;
+
+/// The points of one chunk, in order. Seekable schedules fill a batch at a time with one
+/// call into the schedule ([`Schedule::fill`]), so iterating costs no indirect call a point.
+pub struct Run<'a> {
+    source: Source<'a>,
+    batch: Vec<Point>,
+    position: usize,
+    next_step: u64,
+    end: u64,
+}
+
+enum Source<'a> {
+    Seek(&'a dyn Schedule),
+    Stream(&'a mut (dyn Iterator<Item = Point> + Send + 'a)),
+}
+
+impl<'a> Run<'a> {
+    fn new(source: Source<'a>, start: u64, end: u64) -> Self {
+        Run {
+            source,
+            batch: Vec::with_capacity(BATCH),
+            position: 0,
+            next_step: start,
+            end,
+        }
+    }
+
+    fn refill(&mut self) -> Option<()> {
+        let n = (self.end - self.next_step).min(BATCH as u64) as usize;
+        if n == 0 {
+            return None;
+        }
+        self.position = 0;
+        match &mut self.source {
+            Source::Seek(schedule) => {
+                let blank = Point {
+                    step: 0,
+                    multiplier: 0.0,
+                    lr: 0.0,
+                };
+                self.batch.resize(n, blank);
+                schedule.fill(self.next_step, &mut self.batch);
+            }
+            Source::Stream(points) => {
+                self.batch.clear();
+                self.batch.extend(points.by_ref().take(n));
+                if self.batch.is_empty() {
+                    return None;
+                }
+            }
+        }
+        self.next_step += self.batch.len() as u64;
+        Some(())
+    }
+}
+
+impl Iterator for Run<'_> {
+    type Item = Point;
+
+    #[inline]
+    fn next(&mut self) -> Option<Point> {
+        if self.position == self.batch.len() {
+            self.refill()?;
+        }
+        let point = self.batch[self.position];
+        self.position += 1;
+        Some(point)
+    }
+}
 
 /// Runs `map` over the chunks of steps `from..to` and hands the results to `fold` in step
 /// order. Seekable schedules run on up to `threads` threads; recursive ones stream on one.
@@ -36,18 +108,23 @@ pub fn map_chunks<T: Send>(
         (start, (start + CHUNK_STEPS).min(to))
     };
     if threads <= 1 || chunks == 1 || !schedule.seekable() {
+        let seekable = schedule.seekable();
         let mut points = schedule.points(from);
         // For a recursive schedule this costs a replay, as starting at `from` does.
         let mut previous = (from > 0).then(|| schedule.at(from - 1));
         for c in 0..chunks {
             let (start, end) = bounds(c);
-            let mut last = None;
-            let mut chunk = points
-                .by_ref()
-                .take((end - start) as usize)
-                .inspect(|p| last = Some(*p));
-            fold(map(previous, &mut chunk));
-            previous = last;
+            let source = if seekable {
+                Source::Seek(schedule)
+            } else {
+                Source::Stream(&mut points)
+            };
+            let mut run = Run::new(source, start, end);
+            let result = map(previous, &mut run);
+            // Whatever `map` left is skipped, so the next chunk starts where it should.
+            run.by_ref().for_each(drop);
+            previous = run.batch.last().copied().or(previous);
+            fold(result);
         }
         return;
     }
@@ -61,8 +138,8 @@ pub fn map_chunks<T: Send>(
                 while c < chunks {
                     let (start, end) = bounds(c);
                     let previous = (start > 0).then(|| schedule.at(start - 1));
-                    let mut points = schedule.points(start).take((end - start) as usize);
-                    if tx.send(map(previous, &mut points)).is_err() {
+                    let mut run = Run::new(Source::Seek(schedule), start, end);
+                    if tx.send(map(previous, &mut run)).is_err() {
                         return;
                     }
                     c += threads as u64;
@@ -95,7 +172,7 @@ mod tests {
         let schedule = ExprSchedule::new("step", &ctx).expect("valid");
         for threads in [1, 2, 3] {
             let mut seen = Vec::new();
-            let map = |previous: Option<Point>, points: &mut dyn Iterator<Item = Point>| {
+            let map = |previous: Option<Point>, points: &mut Run<'_>| {
                 let steps: Vec<u64> = points.map(|p| p.step).collect();
                 (
                     previous.map(|p| p.step),

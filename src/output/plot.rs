@@ -130,7 +130,7 @@ impl Series {
             let c = offset * u128::from(columns) / u128::from(span);
             u64::try_from(c).unwrap_or(u64::MAX).min(columns - 1)
         };
-        let map = |_: Option<Point>, points: &mut dyn Iterator<Item = Point>| {
+        let map = |_: Option<Point>, points: &mut parallel::Run<'_>| {
             let mut part: Vec<Option<Column>> = vec![None; columns as usize];
             let mut c = u64::MAX;
             let mut next_boundary = 0;

@@ -275,6 +275,23 @@ fn work<F: RowFormat>(
     while let Ok(job) = jobs.recv() {
         let mut bytes = Vec::with_capacity(chunk_rows as usize * 48);
         match job {
+            Job::Rows { first_row, end_row } if steps.every <= 1 => {
+                // Consecutive steps: a batch at a time, one call into the schedule each.
+                let mut batch = [Point {
+                    step: 0,
+                    multiplier: 0.0,
+                    lr: 0.0,
+                }; 512];
+                let mut row = first_row;
+                while row < end_row {
+                    let n = (end_row - row).min(batch.len() as u64) as usize;
+                    schedule.fill(row_step(steps, row), &mut batch[..n]);
+                    for (i, point) in batch[..n].iter().enumerate() {
+                        format.row(point, row + i as u64 == 0, &mut bytes);
+                    }
+                    row += n as u64;
+                }
+            }
             Job::Rows { first_row, end_row } => {
                 for row in first_row..end_row {
                     let point = schedule.at(row_step(steps, row));
