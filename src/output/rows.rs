@@ -189,10 +189,10 @@ fn parallel<F: RowFormat>(
         let mut job_senders = Vec::with_capacity(threads);
         let mut result_receivers: Vec<Receiver<Vec<u8>>> = Vec::with_capacity(threads);
         for _ in 0..threads {
-            // Two chunks queued a worker, each way: enough to keep every core busy, few
+            // One chunk queued a worker, each way: enough to keep every core busy, few
             // enough that memory stays flat.
-            let (job_tx, job_rx) = sync_channel::<Job>(2);
-            let (result_tx, result_rx) = sync_channel::<Vec<u8>>(2);
+            let (job_tx, job_rx) = sync_channel::<Job>(1);
+            let (result_tx, result_rx) = sync_channel::<Vec<u8>>(1);
             job_senders.push(job_tx);
             result_receivers.push(result_rx);
             scope.spawn(move || work(schedule, steps, format, chunk_rows, &job_rx, &result_tx));
