@@ -108,19 +108,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
         height,
         color,
     };
-    let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
-    let columns = data_columns(width);
-    let mut series = Vec::with_capacity(descriptions.len());
-    for description in &descriptions {
-        let schedule = description.build()?;
-        series.push(Series::reduce(
-            description.label(),
-            schedule.as_ref(),
-            Steps::all(description.ctx.steps),
-            frame,
-            columns,
-        ));
-    }
+    let (series, frame) = reduce_all(&descriptions, data_columns(width))?;
     write_plot(&mut stdout.lock(), &series, frame, options)
 }
 
@@ -200,7 +188,9 @@ fn train(args: &TrainArgs) -> Result<()> {
 }
 
 /// `plot --svg FILE`: the chart as an SVG file, and nothing on stdout.
-fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
+/// Every schedule reduced to `columns` columns over the longest one's steps (the shared
+/// x axis), with those steps.
+fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
     let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
     let mut series = Vec::with_capacity(descriptions.len());
     for description in descriptions {
@@ -210,9 +200,14 @@ fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
             schedule.as_ref(),
             Steps::all(description.ctx.steps),
             frame,
-            svg::data_columns(),
+            columns,
         ));
     }
+    Ok((series, frame))
+}
+
+fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
+    let (series, frame) = reduce_all(descriptions, svg::data_columns())?;
     let document = svg::render(&series, frame)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();

@@ -133,14 +133,7 @@ fn temp_file(name: &str, text: &str) -> String {
 
 /// `lrsched train ARGS` fails with exit status 2, nothing on stdout and exactly `message`.
 fn rejects(args: &[&str], message: &str) {
-    let out = lrsched().arg("train").args(args).output().unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        format!("error: {message}\n"),
-        "{args:?}"
-    );
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    super::cli::rejects(&[&["train"], args].concat(), message);
 }
 
 #[test]
