@@ -96,11 +96,14 @@ if [ "$have_torch" = 1 ]; then
 fi
 
 echo
-echo "## peak RSS (KiB), $steps rows to /dev/null"
+echo "## peak RSS (KiB) of 3 runs, $steps rows to /dev/null"
 rss() {
-  local label=$1
+  local label=$1 all="" i
   shift
-  printf '%-40s %s\n' "$label" "$({ /usr/bin/time -f %M "$@" >/dev/null; } 2>&1 | tail -n1)"
+  for i in 1 2 3; do
+    all+=" $({ /usr/bin/time -f %M "$@" >/dev/null; } 2>&1 | tail -n1)"
+  done
+  printf '%-40s%s\n' "$label" "$all"
 }
 rss "lrsched csv" $bin csv --expr "$cosine" --steps "$steps"
 rss "numpy_pandas.py" "$py" bench/numpy_pandas.py "$steps"
