@@ -9,6 +9,7 @@
 //! order by one thread and only formatted in parallel.
 
 use std::io::{self, Write};
+use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 
@@ -133,14 +134,27 @@ fn write_rows_planned<F: RowFormat>(
 ) -> Result<()> {
     let rows = row_count(steps);
     let threads = plan.threads;
-    if threads <= 1 || rows < plan.parallel_min_rows {
+    if !schedule.seekable() && (threads <= 1 || rows < plan.parallel_min_rows) {
         let mut writer = RowWriter::new(Borrowed(format), out);
         return super::write_points(schedule, steps, &mut writer);
     }
     let mut head = Vec::new();
     format.header(&mut head);
     out.write_all(&head)?;
-    parallel(schedule, steps, format, out, plan, rows)?;
+    if threads <= 1 || rows < plan.parallel_min_rows {
+        // One thread, a chunk at a time, through the same batched path as the workers.
+        let mut bytes = Vec::with_capacity(plan.chunk_rows as usize * 48);
+        let mut row = 0;
+        while row < rows {
+            let end = (row + plan.chunk_rows).min(rows);
+            format_rows(schedule, steps, format, row..end, &mut bytes);
+            out.write_all(&bytes)?;
+            bytes.clear();
+            row = end;
+        }
+    } else {
+        parallel(schedule, steps, format, out, plan, rows)?;
+    }
     let mut tail = Vec::new();
     format.footer(&mut tail);
     out.write_all(&tail)?;
@@ -275,28 +289,8 @@ fn work<F: RowFormat>(
     while let Ok(job) = jobs.recv() {
         let mut bytes = Vec::with_capacity(chunk_rows as usize * 48);
         match job {
-            Job::Rows { first_row, end_row } if steps.every <= 1 => {
-                // Consecutive steps: a batch at a time, one call into the schedule each.
-                let mut batch = [Point {
-                    step: 0,
-                    multiplier: 0.0,
-                    lr: 0.0,
-                }; 512];
-                let mut row = first_row;
-                while row < end_row {
-                    let n = (end_row - row).min(batch.len() as u64) as usize;
-                    schedule.fill(row_step(steps, row), &mut batch[..n]);
-                    for (i, point) in batch[..n].iter().enumerate() {
-                        format.row(point, row + i as u64 == 0, &mut bytes);
-                    }
-                    row += n as u64;
-                }
-            }
             Job::Rows { first_row, end_row } => {
-                for row in first_row..end_row {
-                    let point = schedule.at(row_step(steps, row));
-                    format.row(&point, row == 0, &mut bytes);
-                }
+                format_rows(schedule, steps, format, first_row..end_row, &mut bytes);
             }
             Job::Points { first_row, points } => {
                 for (i, point) in points.iter().enumerate() {
@@ -307,6 +301,39 @@ fn work<F: RowFormat>(
         if results.send(bytes).is_err() {
             return;
         }
+    }
+}
+
+/// Evaluates rows `rows` of a seekable schedule and formats them into `bytes`.
+fn format_rows<F: RowFormat>(
+    schedule: &dyn Schedule,
+    steps: Steps,
+    format: &F,
+    rows: Range<u64>,
+    bytes: &mut Vec<u8>,
+) {
+    if steps.every > 1 {
+        for row in rows {
+            let point = schedule.at(row_step(steps, row));
+            format.row(&point, row == 0, bytes);
+        }
+        return;
+    }
+    // Consecutive steps: a batch at a time, one call into the schedule each.
+    let blank = Point {
+        step: 0,
+        multiplier: 0.0,
+        lr: 0.0,
+    };
+    let mut batch = [blank; 512];
+    let mut row = rows.start;
+    while row < rows.end {
+        let n = (rows.end - row).min(batch.len() as u64) as usize;
+        schedule.fill(row_step(steps, row), &mut batch[..n]);
+        for (i, point) in batch[..n].iter().enumerate() {
+            format.row(point, row + i as u64 == 0, bytes);
+        }
+        row += n as u64;
     }
 }
 
