@@ -19,15 +19,26 @@ hyperfine --warmup 1 --runs 5 --style basic -N \
   "$bin csv --schedule CosineAnnealingLR --set T_max=$steps --steps $steps" \
   --output /dev/null
 
+echo "## csv, $steps rows, one core (taskset -c 0)"
+hyperfine --warmup 1 --runs 5 --style basic -N \
+  "taskset -c 0 $floor $steps" \
+  "taskset -c 0 $bin csv --expr '$cosine' --steps $steps" \
+  "taskset -c 0 $bin csv --schedule CosineAnnealingLR --set T_max=$steps --steps $steps" \
+  --output /dev/null
+
 echo "## start-up"
 hyperfine --warmup 3 --runs 50 --style basic -N "$bin table --warmup 5 --steps 10" --output /dev/null
 
 echo "## peak RSS at 3e7 steps (KiB)"
-for cmd in "csv" "json" "json --lines" "table"; do
+for cmd in "csv" "json" "json --lines" "table" "check" "plot"; do
   rss=$( { /usr/bin/time -f %M $bin $cmd --expr "$cosine" --steps 30000000 >/dev/null; } 2>&1 )
   printf '%-14s %s\n' "$cmd" "$rss"
 done
 
-echo "## plot and check of 1e8 steps"
+echo "## plot and check, 1e8 and 1e9 steps"
 hyperfine --runs 3 --style basic -N \
-  "$bin plot --expr '$cosine' --steps 100000000 --width 100" --output /dev/null
+  "$bin plot --expr '$cosine' --steps 100000000 --width 100" \
+  "$bin check --expr '$cosine' --steps 100000000" \
+  "$bin plot --expr '$cosine' --steps 1000000000 --width 100" \
+  "$bin check --expr '$cosine' --steps 1000000000" \
+  --output /dev/null
