@@ -122,9 +122,14 @@ pub enum Value {
 
 impl Value {
     /// The value as JSON, as `lrsched json` writes it in the schedule description.
+    ///
+    /// JSON has no NaN or infinity, and `null` reads back as `None` (the default), so a
+    /// non-finite float is written as the text Python's `float()` reads: `"nan"`, `"inf"`
+    /// or `"-inf"`. `--config` reads that back as the same value.
     pub fn to_json(&self) -> Json {
         match self {
-            Value::Float(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+            Value::Float(x) => serde_json::Number::from_f64(*x)
+                .map_or_else(|| Json::from(py_repr(*x)), Json::Number),
             Value::Int(i) => Json::from(*i),
             Value::Bool(b) => Json::from(*b),
             Value::IntList(v) => Json::from(v.clone()),
@@ -497,6 +502,27 @@ mod tests {
             err(&[("T_max", "1"), ("mode", "sideways")]),
             "X parameter mode=sideways is not one of triangular, exp_range"
         );
+    }
+
+    #[test]
+    fn non_finite_floats_survive_json() -> Result<()> {
+        // Found by the set_params fuzz target: `--set gamma=5e915` is inf, which JSON wrote
+        // as null, and null reads back as the default (or as an error for a required one).
+        for given in ["5e915", "-inf", "nan"] {
+            let p = Params::resolve("X", SPECS, &text(&[("T_max", given)]))?;
+            let json = p.get("T_max").map(Value::to_json);
+            let again = Params::resolve(
+                "X",
+                SPECS,
+                &[("T_max".to_string(), Raw::Json(json.unwrap_or(Json::Null)))],
+            )?;
+            let (a, b) = (p.float("T_max")?, again.float("T_max")?);
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{given}"
+            );
+        }
+        Ok(())
     }
 
     #[test]

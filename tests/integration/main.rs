@@ -6,6 +6,7 @@
 
 mod check;
 mod cli;
+mod fuzz_regressions;
 mod golden;
 mod properties;
 mod readme;
