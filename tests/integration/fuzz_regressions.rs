@@ -80,3 +80,21 @@ fn set_params_non_finite_float_in_the_description_json() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// `set_params` timeout: `CosineAnnealingLR` with `T_max=0.0001` over 49800 steps made the
+/// search for torch's division by zero walk 2.5e8 half-periods before checking a step.
+#[test]
+fn set_params_tiny_t_max_builds_promptly() {
+    super::cli::lrsched()
+        .args([
+            "check",
+            "--schedule",
+            "CosineAnnealingLR",
+            "--set",
+            "T_max=0.0001",
+            "--steps",
+            "49800",
+        ])
+        .assert()
+        .success();
+}

@@ -757,6 +757,11 @@ impl CosineAnnealingLr {
         // near `m * |T_max|` are candidates, a handful per half-period instead of a cosine
         // for every step.
         let period = t_max.abs();
+        if period < 4.0 {
+            // Odd multiples closer than the windows around them: every step is a
+            // candidate, and a plain scan is the cheaper walk.
+            return (1..evaluated).find(|&step| divides_by_zero(step - 1));
+        }
         let window = (5e-9 * period).ceil() + 1.0;
         if evaluated < 2 {
             return None;
@@ -899,5 +904,21 @@ mod tests {
             found > 0,
             "the cases include steps where torch divides by zero"
         );
+    }
+    /// A tiny T_max (found by fuzzing: `T_max=0.0001`, 49800 steps, which used to walk
+    /// 2.5e8 half-periods) is searched by a plain scan of the steps.
+    #[test]
+    fn tiny_t_max_is_a_plain_scan() {
+        let r = CosineAnnealingLr {
+            t_max: 0.0001,
+            eta_min: 0.0,
+            base_lr: 1.0,
+        };
+        let scan = (1..49_800u64).find(|&step| {
+            let previous = (step - 1) as f64;
+            (previous - r.t_max) % (2.0 * r.t_max) != 0.0
+                && 1.0 + (PI * previous / r.t_max).cos() == 0.0
+        });
+        assert_eq!(r.first_zero_division(49_800), scan);
     }
 }
