@@ -11,7 +11,7 @@
 
 use std::f64::consts::PI;
 
-use super::params::{Default, Kind, ParamSpec, Params};
+use super::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use super::registry::{Entry, Library};
 use super::{Context, Point, Schedule, warmup_multiplier};
 use crate::error::{Error, Result};
@@ -22,23 +22,23 @@ const WSD_SHAPES: &[&str] = &["linear", "cosine", "1-sqrt"];
 
 const NUM_CYCLES_HALF: ParamSpec = ParamSpec {
     name: "num_cycles",
-    kind: Kind::Float,
-    default: Default::Float(0.5),
+    kind: ParamKind::Float,
+    default: ParamDefault::Float(0.5),
     doc: "number of cosine waves over the decay (0.5: one half-wave from 1 down to the floor)",
 };
 
 const MIN_LR: ParamSpec = ParamSpec {
     name: "min_lr",
-    kind: Kind::Float,
-    default: Default::Absent,
+    kind: ParamKind::Float,
+    default: ParamDefault::Absent,
     doc: "the floor as an absolute lr (becomes min_lr_rate = min_lr / --base-lr); \
           give this or min_lr_rate",
 };
 
 const MIN_LR_RATE: ParamSpec = ParamSpec {
     name: "min_lr_rate",
-    kind: Kind::Float,
-    default: Default::Absent,
+    kind: ParamKind::Float,
+    default: ParamDefault::Absent,
     doc: "the floor as a ratio of --base-lr; give this or min_lr",
 };
 
@@ -77,8 +77,8 @@ pub static ENTRIES: &[Entry] = &[
         horizon: "0 from step N on",
         params: &[ParamSpec {
             name: "num_cycles",
-            kind: Kind::Float,
-            default: Default::Int(1),
+            kind: ParamKind::Float,
+            default: ParamDefault::Int(1),
             doc: "number of cosine decays, each starting again at 1 (1: no restart)",
         }],
         takes_warmup: true,
@@ -96,14 +96,14 @@ pub static ENTRIES: &[Entry] = &[
         params: &[
             ParamSpec {
                 name: "lr_end",
-                kind: Kind::Float,
-                default: Default::Float(1e-7),
+                kind: ParamKind::Float,
+                default: ParamDefault::Float(1e-7),
                 doc: "the absolute lr reached at step N; must be below --base-lr",
             },
             ParamSpec {
                 name: "power",
-                kind: Kind::Float,
-                default: Default::Float(1.0),
+                kind: ParamKind::Float,
+                default: ParamDefault::Float(1.0),
                 doc: "exponent of the decay (1: linear)",
             },
         ],
@@ -142,8 +142,8 @@ pub static ENTRIES: &[Entry] = &[
         horizon: "no horizon: keeps decaying past step N",
         params: &[ParamSpec {
             name: "timescale",
-            kind: Kind::Float,
-            default: Default::Absent,
+            kind: ParamKind::Float,
+            default: ParamDefault::Absent,
             doc: "steps over which the lr falls by 1/sqrt(2) after the warmup; \
                   None means --warmup, or 10000 when --warmup is 0",
         }],
@@ -180,8 +180,8 @@ pub static ENTRIES: &[Entry] = &[
             MIN_LR_RATE,
             ParamSpec {
                 name: "warmup_lr_rate",
-                kind: Kind::Float,
-                default: Default::Absent,
+                kind: ParamKind::Float,
+                default: ParamDefault::Absent,
                 doc: "the multiplier at step 0, rising linearly to 1 at step W - 1; \
                       None means warm up as (s + 1) / W",
             },
@@ -201,42 +201,42 @@ pub static ENTRIES: &[Entry] = &[
         params: &[
             ParamSpec {
                 name: "num_decay_steps",
-                kind: Kind::Int,
-                default: Default::Required,
+                kind: ParamKind::Int,
+                default: ParamDefault::Required,
                 doc: "length D of the decay phase, which ends at step N unless \
                       num_stable_steps is given",
             },
             ParamSpec {
                 name: "num_stable_steps",
-                kind: Kind::Int,
-                default: Default::Absent,
+                kind: ParamKind::Int,
+                default: ParamDefault::Absent,
                 doc: "length S of the stable phase; None means N - W - D (giving it makes \
                       transformers warn that it wins over num_training_steps)",
             },
             ParamSpec {
                 name: "warmup_type",
-                kind: Kind::Choice(WSD_SHAPES),
-                default: Default::Str("linear"),
+                kind: ParamKind::Choice(WSD_SHAPES),
+                default: ParamDefault::Str("linear"),
                 doc: "warmup shape g(p): p, 0.5 * (1 - cos(pi * p)) or 1 - sqrt(1 - p)",
             },
             ParamSpec {
                 name: "decay_type",
-                kind: Kind::Choice(WSD_SHAPES),
-                default: Default::Str("cosine"),
+                kind: ParamKind::Choice(WSD_SHAPES),
+                default: ParamDefault::Str("cosine"),
                 doc: "decay shape h(p): 1 - p, 0.5 * (1 + cos(pi * num_cycles * 2 * p)) \
                       or 1 - sqrt(p)",
             },
             ParamSpec {
                 name: "min_lr_ratio",
-                kind: Kind::Float,
-                default: Default::Int(0),
+                kind: ParamKind::Float,
+                default: ParamDefault::Int(0),
                 doc: "the floor as a ratio of --base-lr, where the warmup starts and the \
                       decay ends",
             },
             ParamSpec {
                 name: "num_cycles",
-                kind: Kind::Float,
-                default: Default::Float(0.5),
+                kind: ParamKind::Float,
+                default: ParamDefault::Float(0.5),
                 doc: "cosine waves over the decay when decay_type is cosine",
             },
         ],

@@ -11,7 +11,7 @@ use crate::suggest::did_you_mean;
 
 /// The type of a parameter, as the home library accepts it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Kind {
+pub enum ParamKind {
     /// A Python float (integers are accepted too).
     Float,
     /// A Python int.
@@ -24,32 +24,32 @@ pub enum Kind {
     Choice(&'static [&'static str]),
 }
 
-impl Kind {
+impl ParamKind {
     fn describe(self) -> String {
         match self {
-            Kind::Float => "a number".into(),
-            Kind::Int => "an integer".into(),
-            Kind::Bool => "true or false".into(),
-            Kind::IntList => "a comma-separated list of integers".into(),
-            Kind::Choice(options) => format!("one of {}", options.join(", ")),
+            ParamKind::Float => "a number".into(),
+            ParamKind::Int => "an integer".into(),
+            ParamKind::Bool => "true or false".into(),
+            ParamKind::IntList => "a comma-separated list of integers".into(),
+            ParamKind::Choice(options) => format!("one of {}", options.join(", ")),
         }
     }
 
     /// A short name for listings.
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Float => "float",
-            Kind::Int => "int",
-            Kind::Bool => "bool",
-            Kind::IntList => "int list",
-            Kind::Choice(_) => "choice",
+            ParamKind::Float => "float",
+            ParamKind::Int => "int",
+            ParamKind::Bool => "bool",
+            ParamKind::IntList => "int list",
+            ParamKind::Choice(_) => "choice",
         }
     }
 }
 
 /// What a parameter is when the user does not give it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Default {
+pub enum ParamDefault {
     /// The home library requires it.
     Required,
     /// Python's `None`: absent, and the schedule decides (often from another parameter).
@@ -60,7 +60,7 @@ pub enum Default {
     Int(i64),
     /// A bool default.
     Bool(bool),
-    /// A string default (for [`Kind::Choice`]).
+    /// A string default (for [`ParamKind::Choice`]).
     Str(&'static str),
 }
 
@@ -70,9 +70,9 @@ pub struct ParamSpec {
     /// The home library's keyword name.
     pub name: &'static str,
     /// Its type.
-    pub kind: Kind,
+    pub kind: ParamKind,
     /// Its default.
-    pub default: Default,
+    pub default: ParamDefault,
     /// One line on what it does.
     pub doc: &'static str,
 }
@@ -81,26 +81,26 @@ impl ParamSpec {
     /// The default as text, as `lrsched list` shows it.
     pub fn default_text(&self) -> String {
         match self.default {
-            Default::Required => "required".into(),
-            Default::Absent => "None".into(),
-            Default::Float(x) => py_repr(x),
-            Default::Int(i) => i.to_string(),
-            Default::Bool(b) => if b { "True" } else { "False" }.into(),
-            Default::Str(s) => format!("'{s}'"),
+            ParamDefault::Required => "required".into(),
+            ParamDefault::Absent => "None".into(),
+            ParamDefault::Float(x) => py_repr(x),
+            ParamDefault::Int(i) => i.to_string(),
+            ParamDefault::Bool(b) => if b { "True" } else { "False" }.into(),
+            ParamDefault::Str(s) => format!("'{s}'"),
         }
     }
 
     fn default_value(&self) -> Option<Value> {
         match self.default {
-            Default::Required | Default::Absent => None,
-            Default::Float(x) => Some(Value::Float(x)),
+            ParamDefault::Required | ParamDefault::Absent => None,
+            ParamDefault::Float(x) => Some(Value::Float(x)),
             // A whole default of a float parameter (transformers' `num_cycles: int = 1`) is
             // the float that `--set` and config files give for it, so that a description
             // written by `lrsched json` reads back through `--config` unchanged.
-            Default::Int(i) if self.kind == Kind::Float => Some(Value::Float(i as f64)),
-            Default::Int(i) => Some(Value::Int(i)),
-            Default::Bool(b) => Some(Value::Bool(b)),
-            Default::Str(s) => Some(Value::Str(s.to_string())),
+            ParamDefault::Int(i) if self.kind == ParamKind::Float => Some(Value::Float(i as f64)),
+            ParamDefault::Int(i) => Some(Value::Int(i)),
+            ParamDefault::Bool(b) => Some(Value::Bool(b)),
+            ParamDefault::Str(s) => Some(Value::Str(s.to_string())),
         }
     }
 }
@@ -116,7 +116,7 @@ pub enum Value {
     Bool(bool),
     /// A list of ints.
     IntList(Vec<i64>),
-    /// A string (a [`Kind::Choice`]).
+    /// A string (a [`ParamKind::Choice`]).
     Str(String),
 }
 
@@ -186,14 +186,14 @@ pub fn split_assignment(text: &str) -> Result<(String, Raw)> {
 fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
     let text = text.trim();
     match spec.kind {
-        Kind::Float => parse_float(text).map(Value::Float),
-        Kind::Int => text.parse().ok().map(Value::Int),
-        Kind::Bool => match text {
+        ParamKind::Float => parse_float(text).map(Value::Float),
+        ParamKind::Int => text.parse().ok().map(Value::Int),
+        ParamKind::Bool => match text {
             "true" | "True" | "1" => Some(Value::Bool(true)),
             "false" | "False" | "0" => Some(Value::Bool(false)),
             _ => None,
         },
-        Kind::IntList => {
+        ParamKind::IntList => {
             let inner = text
                 .strip_prefix('[')
                 .and_then(|t| t.strip_suffix(']'))
@@ -207,7 +207,7 @@ fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
                 .collect::<Option<Vec<i64>>>()
                 .map(Value::IntList)
         }
-        Kind::Choice(options) => {
+        ParamKind::Choice(options) => {
             let unquoted = text.trim_matches(|c| c == '\'' || c == '"');
             options
                 .contains(&unquoted)
@@ -235,11 +235,11 @@ pub fn parse_float(text: &str) -> Option<f64> {
 fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
     match (spec.kind, json) {
         (_, Json::String(s)) => parse_text(spec, s),
-        (Kind::Float, Json::Number(n)) => n.as_f64().map(Value::Float),
-        (Kind::Int, Json::Number(n)) => n.as_i64().map(Value::Int),
-        (Kind::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
-        (Kind::IntList, Json::Number(n)) => n.as_i64().map(|i| Value::IntList(vec![i])),
-        (Kind::IntList, Json::Array(items)) => items
+        (ParamKind::Float, Json::Number(n)) => n.as_f64().map(Value::Float),
+        (ParamKind::Int, Json::Number(n)) => n.as_i64().map(Value::Int),
+        (ParamKind::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
+        (ParamKind::IntList, Json::Number(n)) => n.as_i64().map(|i| Value::IntList(vec![i])),
+        (ParamKind::IntList, Json::Array(items)) => items
             .iter()
             .map(Json::as_i64)
             .collect::<Option<Vec<i64>>>()
@@ -302,7 +302,7 @@ impl Params {
                 Raw::Json(j) => Some(parse_json(spec, j)),
             };
             let value = match value {
-                None if spec.default == Default::Required => {
+                None if spec.default == ParamDefault::Required => {
                     return Err(Error::input(format!(
                         "{schedule} parameter {key} is required and cannot be None"
                     )));
@@ -322,7 +322,7 @@ impl Params {
             }
         }
         for (spec, (_, value)) in specs.iter().zip(&values) {
-            if spec.default == Default::Required && value.is_none() {
+            if spec.default == ParamDefault::Required && value.is_none() {
                 return Err(Error::input(format!(
                     "{schedule} needs {name} (add --set {name}=...): {doc}",
                     name = spec.name,
@@ -422,32 +422,32 @@ mod tests {
     static SPECS: &[ParamSpec] = &[
         ParamSpec {
             name: "T_max",
-            kind: Kind::Float,
-            default: Default::Required,
+            kind: ParamKind::Float,
+            default: ParamDefault::Required,
             doc: "half period",
         },
         ParamSpec {
             name: "gamma",
-            kind: Kind::Float,
-            default: Default::Float(0.1),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.1),
             doc: "decay",
         },
         ParamSpec {
             name: "milestones",
-            kind: Kind::IntList,
-            default: Default::Absent,
+            kind: ParamKind::IntList,
+            default: ParamDefault::Absent,
             doc: "steps",
         },
         ParamSpec {
             name: "mode",
-            kind: Kind::Choice(&["triangular", "exp_range"]),
-            default: Default::Str("triangular"),
+            kind: ParamKind::Choice(&["triangular", "exp_range"]),
+            default: ParamDefault::Str("triangular"),
             doc: "shape",
         },
         ParamSpec {
             name: "three_phase",
-            kind: Kind::Bool,
-            default: Default::Bool(false),
+            kind: ParamKind::Bool,
+            default: ParamDefault::Bool(false),
             doc: "phases",
         },
     ];

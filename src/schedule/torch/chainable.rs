@@ -10,7 +10,7 @@ use std::fmt;
 use super::{Failure, Start, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
-use crate::schedule::params::{Default, Kind, ParamSpec, Params};
+use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
 use crate::schedule::{Context, Point, Schedule};
 
@@ -200,14 +200,14 @@ pub(super) const STEP_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "step_size",
-            kind: Kind::Int,
-            default: Default::Required,
+            kind: ParamKind::Int,
+            default: ParamDefault::Required,
             doc: "period of the decay, in steps",
         },
         ParamSpec {
             name: "gamma",
-            kind: Kind::Float,
-            default: Default::Float(0.1),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.1),
             doc: "multiplicative factor of the decay",
         },
     ],
@@ -294,14 +294,14 @@ pub(super) const MULTI_STEP_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "milestones",
-            kind: Kind::IntList,
-            default: Default::Required,
+            kind: ParamKind::IntList,
+            default: ParamDefault::Required,
             doc: "steps at which the lr decays (repeats decay once per repeat; order free)",
         },
         ParamSpec {
             name: "gamma",
-            kind: Kind::Float,
-            default: Default::Float(0.1),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.1),
             doc: "multiplicative factor of the decay",
         },
     ],
@@ -397,14 +397,14 @@ pub(super) const CONSTANT_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "factor",
-            kind: Kind::Float,
-            default: Default::Float(1.0 / 3.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(1.0 / 3.0),
             doc: "multiplier of the lr until total_iters, in [0, 1]",
         },
         ParamSpec {
             name: "total_iters",
-            kind: Kind::Int,
-            default: Default::Int(5),
+            kind: ParamKind::Int,
+            default: ParamDefault::Int(5),
             doc: "step at which the lr is restored",
         },
     ],
@@ -514,20 +514,20 @@ pub(super) const LINEAR_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "start_factor",
-            kind: Kind::Float,
-            default: Default::Float(1.0 / 3.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(1.0 / 3.0),
             doc: "multiplier of the lr at step 0, in (0, 1]",
         },
         ParamSpec {
             name: "end_factor",
-            kind: Kind::Float,
-            default: Default::Float(1.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(1.0),
             doc: "multiplier of the lr from total_iters on, in [0, 1]",
         },
         ParamSpec {
             name: "total_iters",
-            kind: Kind::Int,
-            default: Default::Int(5),
+            kind: ParamKind::Int,
+            default: ParamDefault::Int(5),
             doc: "steps over which the factor changes",
         },
     ],
@@ -575,8 +575,8 @@ pub(super) const EXPONENTIAL_LR: Entry = Entry {
     horizon: "no horizon: keeps decaying",
     params: &[ParamSpec {
         name: "gamma",
-        kind: Kind::Float,
-        default: Default::Required,
+        kind: ParamKind::Float,
+        default: ParamDefault::Required,
         doc: "multiplicative factor of the decay per step",
     }],
     takes_warmup: true,
@@ -677,14 +677,14 @@ pub(super) const POLYNOMIAL_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "total_iters",
-            kind: Kind::Int,
-            default: Default::Int(5),
+            kind: ParamKind::Int,
+            default: ParamDefault::Int(5),
             doc: "steps over which the lr decays to 0",
         },
         ParamSpec {
             name: "power",
-            kind: Kind::Float,
-            default: Default::Float(1.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(1.0),
             doc: "power of the polynomial",
         },
     ],
@@ -846,14 +846,14 @@ pub(super) const COSINE_ANNEALING_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "T_max",
-            kind: Kind::Float,
-            default: Default::Required,
+            kind: ParamKind::Float,
+            default: ParamDefault::Required,
             doc: "steps from base_lr down to eta_min (half the period; non-integers work)",
         },
         ParamSpec {
             name: "eta_min",
-            kind: Kind::Float,
-            default: Default::Float(0.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.0),
             doc: "minimum learning rate (absolute, not a multiplier)",
         },
     ],

@@ -3,7 +3,7 @@
 use super::{Failure, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
-use crate::schedule::params::{Default, Kind, ParamSpec, Params};
+use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
 use crate::schedule::{Context, Point, Schedule};
 
@@ -208,62 +208,62 @@ pub(super) const CYCLIC_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "base_lr",
-            kind: Kind::Float,
-            default: Default::Required,
+            kind: ParamKind::Float,
+            default: ParamDefault::Required,
             doc: "lower lr bound of the cycle (absolute; replaces --base-lr)",
         },
         ParamSpec {
             name: "max_lr",
-            kind: Kind::Float,
-            default: Default::Required,
+            kind: ParamKind::Float,
+            default: ParamDefault::Required,
             doc: "upper lr bound of the cycle (absolute)",
         },
         ParamSpec {
             name: "step_size_up",
-            kind: Kind::Float,
-            default: Default::Float(2000.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(2000.0),
             doc: "steps in the increasing half of a cycle",
         },
         ParamSpec {
             name: "step_size_down",
-            kind: Kind::Float,
-            default: Default::Absent,
+            kind: ParamKind::Float,
+            default: ParamDefault::Absent,
             doc: "steps in the decreasing half of a cycle (None: step_size_up)",
         },
         ParamSpec {
             name: "mode",
-            kind: Kind::Choice(&["triangular", "triangular2", "exp_range"]),
-            default: Default::Str("triangular"),
+            kind: ParamKind::Choice(&["triangular", "triangular2", "exp_range"]),
+            default: ParamDefault::Str("triangular"),
             doc: "amplitude policy: constant, halved every cycle, or gamma^step",
         },
         ParamSpec {
             name: "gamma",
-            kind: Kind::Float,
-            default: Default::Float(1.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(1.0),
             doc: "base of exp_range's gamma^step",
         },
         ParamSpec {
             name: "scale_mode",
-            kind: Kind::Choice(&["cycle", "iterations"]),
-            default: Default::Str("cycle"),
+            kind: ParamKind::Choice(&["cycle", "iterations"]),
+            default: ParamDefault::Str("cycle"),
             doc: "accepted for compatibility; torch overrides it for the built-in modes",
         },
         ParamSpec {
             name: "cycle_momentum",
-            kind: Kind::Bool,
-            default: Default::Bool(true),
+            kind: ParamKind::Bool,
+            default: ParamDefault::Bool(true),
             doc: "cycles the optimizer's momentum; does not change the lr",
         },
         ParamSpec {
             name: "base_momentum",
-            kind: Kind::Float,
-            default: Default::Float(0.8),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.8),
             doc: "lower momentum bound; does not change the lr",
         },
         ParamSpec {
             name: "max_momentum",
-            kind: Kind::Float,
-            default: Default::Float(0.9),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.9),
             doc: "upper momentum bound; does not change the lr",
         },
     ],

@@ -6,7 +6,7 @@ use std::f64::consts::PI;
 use super::{Failure, rejected};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
-use crate::schedule::params::{Default, Kind, ParamSpec, Params};
+use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
 use crate::schedule::{Context, Point, Schedule};
 
@@ -322,75 +322,75 @@ pub(super) const ONE_CYCLE_LR: Entry = Entry {
     params: &[
         ParamSpec {
             name: "max_lr",
-            kind: Kind::Float,
-            default: Default::Required,
+            kind: ParamKind::Float,
+            default: ParamDefault::Required,
             doc: "peak lr of the cycle (absolute)",
         },
         ParamSpec {
             name: "total_steps",
-            kind: Kind::Int,
-            default: Default::Absent,
+            kind: ParamKind::Int,
+            default: ParamDefault::Absent,
             doc: "steps in the cycle (None: epochs * steps_per_epoch, else --steps minus \
                   --warmup)",
         },
         ParamSpec {
             name: "epochs",
-            kind: Kind::Int,
-            default: Default::Absent,
+            kind: ParamKind::Int,
+            default: ParamDefault::Absent,
             doc: "with steps_per_epoch, total_steps = epochs * steps_per_epoch",
         },
         ParamSpec {
             name: "steps_per_epoch",
-            kind: Kind::Int,
-            default: Default::Absent,
+            kind: ParamKind::Int,
+            default: ParamDefault::Absent,
             doc: "with epochs, total_steps = epochs * steps_per_epoch",
         },
         ParamSpec {
             name: "pct_start",
-            kind: Kind::Float,
-            default: Default::Float(0.3),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.3),
             doc: "fraction of the cycle spent increasing the lr, in [0, 1]",
         },
         ParamSpec {
             name: "anneal_strategy",
-            kind: Kind::Choice(&["cos", "linear"]),
-            default: Default::Str("cos"),
+            kind: ParamKind::Choice(&["cos", "linear"]),
+            default: ParamDefault::Str("cos"),
             doc: "shape of each phase",
         },
         ParamSpec {
             name: "cycle_momentum",
-            kind: Kind::Bool,
-            default: Default::Bool(true),
+            kind: ParamKind::Bool,
+            default: ParamDefault::Bool(true),
             doc: "cycles the optimizer's momentum; does not change the lr",
         },
         ParamSpec {
             name: "base_momentum",
-            kind: Kind::Float,
-            default: Default::Float(0.85),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.85),
             doc: "lower momentum bound; does not change the lr",
         },
         ParamSpec {
             name: "max_momentum",
-            kind: Kind::Float,
-            default: Default::Float(0.95),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.95),
             doc: "upper momentum bound; does not change the lr",
         },
         ParamSpec {
             name: "div_factor",
-            kind: Kind::Float,
-            default: Default::Float(25.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(25.0),
             doc: "initial lr = max_lr / div_factor",
         },
         ParamSpec {
             name: "final_div_factor",
-            kind: Kind::Float,
-            default: Default::Float(1e4),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(1e4),
             doc: "final lr = initial lr / final_div_factor",
         },
         ParamSpec {
             name: "three_phase",
-            kind: Kind::Bool,
-            default: Default::Bool(false),
+            kind: ParamKind::Bool,
+            default: ParamDefault::Bool(false),
             doc: "go back down to the initial lr before annealing to the final lr",
         },
     ],

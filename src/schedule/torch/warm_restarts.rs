@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 
 use super::rejected;
 use crate::error::Result;
-use crate::schedule::params::{Default, Kind, ParamSpec, Params};
+use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
 use crate::schedule::{Context, Point, Schedule};
 
@@ -94,20 +94,20 @@ pub(super) const COSINE_ANNEALING_WARM_RESTARTS: Entry = Entry {
     params: &[
         ParamSpec {
             name: "T_0",
-            kind: Kind::Int,
-            default: Default::Required,
+            kind: ParamKind::Int,
+            default: ParamDefault::Required,
             doc: "steps in the first period, a positive integer",
         },
         ParamSpec {
             name: "T_mult",
-            kind: Kind::Int,
-            default: Default::Int(1),
+            kind: ParamKind::Int,
+            default: ParamDefault::Int(1),
             doc: "factor by which each period is longer than the previous, an integer >= 1",
         },
         ParamSpec {
             name: "eta_min",
-            kind: Kind::Float,
-            default: Default::Float(0.0),
+            kind: ParamKind::Float,
+            default: ParamDefault::Float(0.0),
             doc: "minimum learning rate (absolute, not a multiplier)",
         },
     ],
