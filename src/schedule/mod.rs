@@ -103,6 +103,15 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     fn horizon(&self) -> Option<u64> {
         None
     }
+
+    /// Why evaluation stops at `step`, for a schedule whose home library raises there (a
+    /// pasted Python `lr_lambda` that divides by zero at step k). Such a schedule gives a
+    /// NaN point at that step; consumers ask this only for NaN points, so the fast path
+    /// pays nothing, and a NaN the library itself computes (`inf - inf`) stays a value.
+    fn error_at(&self, step: u64) -> Option<crate::Error> {
+        let _ = step;
+        None
+    }
 }
 
 /// Iterates a random-access schedule; skipping costs nothing.
