@@ -6,9 +6,10 @@ use std::hint::black_box;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
+use lrsched::engine::Engine;
+use lrsched::output;
 use lrsched::output::Steps;
 use lrsched::output::csv::Csv;
-use lrsched::output::rows::write_rows;
 use lrsched::spec::Partial;
 
 const STEPS: u64 = 10_000_000;
@@ -77,12 +78,12 @@ fn library(args: Partial, threads: usize) -> u64 {
         return 0;
     };
     let mut sink = Sink(0);
-    if write_rows(
+    if output::write(
+        &Engine::with_threads(threads),
         schedule.as_ref(),
         Steps::all(STEPS),
         &Csv,
         &mut sink,
-        threads,
     )
     .is_err()
     {
@@ -144,7 +145,7 @@ fn main() {
             },
         ),
     ];
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = Engine::new().threads();
     for threads in [1, cores] {
         for (name, args) in &cases {
             let label = format!(

@@ -4,8 +4,9 @@
 
 use std::io;
 
-use lrsched::output::table::TableWriter;
-use lrsched::output::{Steps, write_points};
+use lrsched::engine::Engine;
+use lrsched::output::table::Table;
+use lrsched::output::{self, Steps};
 use lrsched::schedule::params::Raw;
 use lrsched::spec::Partial;
 
@@ -27,6 +28,13 @@ fn main() -> Result<(), lrsched::Error> {
     println!("lr at step 5: {}", schedule.at(5).lr);
 
     // Streaming, through one of lrsched's writers.
-    let mut table = TableWriter::new(io::stdout().lock(), 9, Some(4));
-    write_points(schedule.as_ref(), Steps::all(10), &mut table)
+    let steps = Steps::all(10);
+    let table = Table::new(schedule.as_ref(), steps, Some(4));
+    output::write(
+        &Engine::single(),
+        schedule.as_ref(),
+        steps,
+        &table,
+        &mut io::stdout().lock(),
+    )
 }

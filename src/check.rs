@@ -8,10 +8,10 @@ use std::io::Write;
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::engine::{Chunk, Engine, Grain, Steps};
 use crate::error::{Error, Result};
 use crate::expr::{self, Program};
 use crate::format::py_repr;
-use crate::parallel;
 use crate::schedule::{Context, Point, Schedule};
 use crate::spec::{Description, Kind};
 
@@ -78,9 +78,10 @@ impl Summary {
     }
 }
 
-/// A built-in failure: the schedule gives an lr no optimizer should get.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Failure {
+/// A built-in failure: the schedule gives an lr no optimizer should get, or its home
+/// library cannot evaluate a step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
     /// The first step whose lr is NaN or infinite.
     NonFinite {
         /// The step.
@@ -95,29 +96,43 @@ pub enum Failure {
         /// The lr there.
         lr: f64,
     },
+    /// The home library raises at `step` ([`Schedule::error_at`]); the summary covers the
+    /// steps before it.
+    Raises {
+        /// The step.
+        step: u64,
+        /// What the library raises.
+        message: String,
+    },
 }
 
-impl Failure {
+impl Fault {
     fn kind(&self) -> &'static str {
         match self {
-            Failure::NonFinite { .. } => "non_finite",
-            Failure::Negative { .. } => "negative",
+            Fault::NonFinite { .. } => "non_finite",
+            Fault::Negative { .. } => "negative",
+            Fault::Raises { .. } => "raises",
         }
     }
 
+    /// The step, and the lr there (NaN where the library raises).
     fn at(&self) -> (u64, f64) {
         match *self {
-            Failure::NonFinite { step, lr } | Failure::Negative { step, lr } => (step, lr),
+            Fault::NonFinite { step, lr } | Fault::Negative { step, lr } => (step, lr),
+            Fault::Raises { step, .. } => (step, f64::NAN),
         }
     }
 }
 
-impl fmt::Display for Failure {
+impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Failure::NonFinite { step, lr } => write!(f, "lr is {} at step {step}", py_repr(lr)),
-            Failure::Negative { step, lr } => {
-                write!(f, "lr is negative at step {step}: {}", py_repr(lr))
+        match self {
+            Fault::NonFinite { step, lr } => write!(f, "lr is {} at step {step}", py_repr(*lr)),
+            Fault::Negative { step, lr } => {
+                write!(f, "lr is negative at step {step}: {}", py_repr(*lr))
+            }
+            Fault::Raises { step, message } => {
+                write!(f, "the schedule raises at step {step}: {message}")
             }
         }
     }
@@ -334,15 +349,22 @@ pub struct Report {
     /// Warnings, in the order of the checks above.
     pub warnings: Vec<Warning>,
     /// Built-in failures.
-    pub failures: Vec<Failure>,
+    pub failures: Vec<Fault>,
     /// Whether warnings fail the check (`--strict`).
     pub strict: bool,
 }
 
-/// Builds the schedule of `description`, runs the pass and evaluates `assertions`.
-pub fn check(description: &Description, assertions: &[Assertion], strict: bool) -> Result<Report> {
+/// Builds the schedule of `description`, runs the pass on the engine's threads and
+/// evaluates `assertions`.
+pub fn check(
+    engine: &Engine,
+    description: &Description,
+    assertions: &[Assertion],
+    strict: bool,
+) -> Result<Report> {
     let schedule = description.build()?;
     Ok(evaluate(
+        engine,
         schedule.as_ref(),
         &description.ctx,
         assertions,
@@ -351,24 +373,43 @@ pub fn check(description: &Description, assertions: &[Assertion], strict: bool) 
 }
 
 /// Runs the pass over steps `0 .. ctx.steps` of `schedule` and evaluates `assertions`.
+/// Where the schedule's home library raises, the pass ends there and the check fails with
+/// [`Fault::Raises`].
 pub fn evaluate(
+    engine: &Engine,
     schedule: &dyn Schedule,
     ctx: &Context,
     assertions: &[Assertion],
     strict: bool,
 ) -> Report {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let horizon = schedule.horizon();
-    let map = |previous: Option<Point>, points: &mut parallel::Run<'_>| {
-        let mut pass = Pass::new(ctx, horizon, previous);
-        points.for_each(|p| pass.add(&p));
+    let map = |chunk: &Chunk<'_>| {
+        let mut pass = Pass::new(ctx, horizon, chunk.previous(0));
+        chunk.points(0).for_each(|p| pass.add(&p));
         pass
     };
     let mut pass = Pass::new(ctx, horizon, None);
-    parallel::map_chunks(schedule, 0, ctx.steps, threads, &map, |chunk| {
-        pass.merge(chunk)
-    });
-    let (summary, mut warnings, failures) = pass.finish();
+    let merge = |chunk| {
+        pass.merge(chunk);
+        Ok::<(), std::convert::Infallible>(())
+    };
+    let stop = match engine.run(
+        &[schedule],
+        Steps::all(ctx.steps),
+        Grain::Reduce,
+        map,
+        merge,
+    ) {
+        Ok(stop) => stop,
+        Err(never) => match never {},
+    };
+    let (summary, mut warnings, mut failures) = pass.finish();
+    if let Some(stop) = stop {
+        failures.push(Fault::Raises {
+            step: stop.step,
+            message: stop.error.to_string(),
+        });
+    }
     if let Some(last) = schedule.last_defined_step() {
         if ctx.steps.saturating_sub(1) > last {
             warnings.push(Warning::PastDefinedEnd {
@@ -459,8 +500,8 @@ struct Pass {
     min: f64,
     last: f64,
     sum: Neumaier,
-    non_finite: Option<Failure>,
-    negative: Option<Failure>,
+    non_finite: Option<Fault>,
+    negative: Option<Fault>,
     rise: Option<Warning>,
     /// The lr at `W - 1` and `W`.
     handover: Option<(f64, f64)>,
@@ -530,10 +571,10 @@ impl Pass {
             self.min = lr;
         }
         if !lr.is_finite() && self.non_finite.is_none() {
-            self.non_finite = Some(Failure::NonFinite { step, lr });
+            self.non_finite = Some(Fault::NonFinite { step, lr });
         }
         if lr < 0.0 && self.negative.is_none() {
-            self.negative = Some(Failure::Negative { step, lr });
+            self.negative = Some(Fault::Negative { step, lr });
         }
         self.sum.add(lr);
         self.last = lr;
@@ -566,7 +607,7 @@ impl Pass {
         self.count += next.count;
     }
 
-    fn finish(self) -> (Summary, Vec<Warning>, Vec<Failure>) {
+    fn finish(self) -> (Summary, Vec<Warning>, Vec<Fault>) {
         let sum_lr = self.sum.total();
         let summary = Summary {
             first_lr: self.first,
@@ -618,7 +659,7 @@ impl Report {
         if self.passed() {
             return None;
         }
-        let mut reasons: Vec<String> = self.failures.iter().map(Failure::to_string).collect();
+        let mut reasons: Vec<String> = self.failures.iter().map(Fault::to_string).collect();
         reasons.extend(
             self.outcomes
                 .iter()
@@ -648,11 +689,24 @@ impl Report {
         }
         for failure in &self.failures {
             let (step, lr) = failure.at();
-            let (check, what) = match failure {
-                Failure::NonFinite { .. } => ("lr is finite", py_repr(lr)),
-                Failure::Negative { .. } => ("lr >= 0", py_repr(lr)),
-            };
-            writeln!(out, "FAILED  {check}  ({what} at step {step})")?;
+            match failure {
+                Fault::NonFinite { .. } => {
+                    writeln!(
+                        out,
+                        "FAILED  lr is finite  ({} at step {step})",
+                        py_repr(lr)
+                    )?;
+                }
+                Fault::Negative { .. } => {
+                    writeln!(out, "FAILED  lr >= 0  ({} at step {step})", py_repr(lr))?;
+                }
+                Fault::Raises { message, .. } => {
+                    writeln!(
+                        out,
+                        "FAILED  lr is defined  (step {step} raises: {message})"
+                    )?;
+                }
+            }
         }
         for outcome in &self.outcomes {
             if outcome.passed {
@@ -684,8 +738,9 @@ impl Report {
         let mut parts = Vec::new();
         for failure in &self.failures {
             parts.push(match failure {
-                Failure::NonFinite { .. } => "a NaN or infinite lr".to_string(),
-                Failure::Negative { .. } => "a negative lr".to_string(),
+                Fault::NonFinite { .. } => "a NaN or infinite lr".to_string(),
+                Fault::Negative { .. } => "a negative lr".to_string(),
+                Fault::Raises { step, .. } => format!("the schedule raises at step {step}"),
             });
         }
         let failed = self.outcomes.iter().filter(|o| !o.passed).count();
@@ -853,7 +908,7 @@ mod tests {
                 1.0 - (s - 4) as f64 / 8.0
             }
         });
-        let report = evaluate(&schedule, &ctx(10, 4), &[], false);
+        let report = evaluate(&Engine::new(), &schedule, &ctx(10, 4), &[], false);
         assert_eq!(
             report.summary,
             Summary {
@@ -874,8 +929,7 @@ mod tests {
     /// past the horizon, the first peak, a failure) is found as in one pass.
     #[test]
     fn chunk_boundaries_are_seamless() {
-        use crate::parallel::CHUNK_STEPS;
-        let w = CHUNK_STEPS;
+        let w = Grain::Reduce.chunk_rows();
         let mut schedule = lrs(move |s| match s {
             s if s < w => s as f64 / w as f64,
             s if s == w => 0.01,
@@ -883,13 +937,32 @@ mod tests {
             _ => 0.02,
         });
         schedule.horizon = Some(w + 1);
-        let report = evaluate(&schedule, &ctx(2 * w + 10, w), &[], false);
+        let report = evaluate(
+            &Engine::single(),
+            &schedule,
+            &ctx(2 * w + 10, w),
+            &[],
+            false,
+        );
+        // Three threads give the same report, to the bit.
+        let threaded = evaluate(
+            &Engine::with_threads(3),
+            &schedule,
+            &ctx(2 * w + 10, w),
+            &[],
+            false,
+        );
+        assert_eq!(report, threaded);
+        assert_eq!(
+            report.summary.sum_lr.to_bits(),
+            threaded.summary.sum_lr.to_bits()
+        );
         assert_eq!(report.summary.peak_step, w - 1);
         assert_eq!(report.summary.final_lr, 0.02);
         assert_eq!(report.summary.min_lr, -0.001);
         assert_eq!(
             report.failures,
-            [Failure::Negative {
+            [Fault::Negative {
                 step: 2 * w + 3,
                 lr: -0.001
             }]
@@ -923,9 +996,79 @@ mod tests {
         );
     }
 
+    /// Where the home library raises, the pass ends there and the check fails naming the
+    /// step, on one thread as on several.
+    #[test]
+    fn a_raising_step_is_a_failure() {
+        use crate::engine::tests::Raising;
+        let w = Grain::Reduce.chunk_rows();
+        for nan_at in [3, w + 3] {
+            for seekable in [true, false] {
+                let raising = Raising {
+                    nan_at,
+                    raises: true,
+                    seekable,
+                };
+                let report = evaluate(&Engine::single(), &raising, &ctx(2 * w, 0), &[], false);
+                assert_eq!(
+                    report,
+                    evaluate(
+                        &Engine::with_threads(3),
+                        &raising,
+                        &ctx(2 * w, 0),
+                        &[],
+                        false
+                    )
+                );
+                let message = format!("float division by zero (step {nan_at})");
+                assert_eq!(
+                    report.failures,
+                    [Fault::Raises {
+                        step: nan_at,
+                        message: message.clone()
+                    }]
+                );
+                assert_eq!(report.summary.final_lr, raising.at(nan_at - 1).lr);
+                assert_eq!(
+                    report.failure_message(),
+                    Some(format!("the schedule raises at step {nan_at}: {message}"))
+                );
+                let mut text = Vec::new();
+                let description = crate::spec::Partial {
+                    expr: Some("1".into()),
+                    ..crate::spec::Partial::default()
+                }
+                .resolve()
+                .map_err(|e| e.to_string())
+                .expect("valid");
+                report
+                    .write_text(&description, &mut text)
+                    .map_err(|e| e.to_string())
+                    .expect("writes to a Vec");
+                let text = String::from_utf8_lossy(&text);
+                assert!(
+                    text.contains(&format!(
+                        "FAILED  lr is defined  (step {nan_at} raises: {message})\n"
+                    )),
+                    "{text}"
+                );
+                assert!(
+                    text.ends_with(&format!("FAILED: the schedule raises at step {nan_at}\n")),
+                    "{text}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn peak_step_is_the_first_at_the_peak() {
-        let report = evaluate(&lrs(|s| (s % 3) as f64), &ctx(9, 0), &[], false);
+        let report = evaluate(
+            &Engine::new(),
+            &lrs(|s| (s % 3) as f64),
+            &ctx(9, 0),
+            &[],
+            false,
+        );
         assert_eq!((report.summary.peak_lr, report.summary.peak_step), (2.0, 2));
     }
 
@@ -953,6 +1096,7 @@ mod tests {
     #[test]
     fn nan_infinite_and_negative_lrs_fail_at_their_first_step() {
         let report = evaluate(
+            &Engine::new(),
             &lrs(|s| match s {
                 3 => -0.5,
                 5 => f64::NAN,
@@ -984,7 +1128,7 @@ mod tests {
         // NaN is never the peak or the minimum; the infinity is.
         assert_eq!(report.summary.peak_lr, f64::INFINITY);
         assert_eq!(report.summary.min_lr, -1.0);
-        let negative_zero = evaluate(&lrs(|_| -0.0), &ctx(3, 0), &[], false);
+        let negative_zero = evaluate(&Engine::new(), &lrs(|_| -0.0), &ctx(3, 0), &[], false);
         assert!(negative_zero.failures.is_empty());
     }
 
@@ -994,7 +1138,7 @@ mod tests {
         let cosine = |s: u64| 0.5 * (1.0 + (std::f64::consts::PI * s as f64 / 10.0).cos());
         let mut schedule = lrs(cosine);
         schedule.horizon = Some(10);
-        let report = evaluate(&schedule, &ctx(30, 0), &[], false);
+        let report = evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false);
         assert_eq!(
             report.warnings,
             [Warning::RisesPastHorizon {
@@ -1009,10 +1153,13 @@ mod tests {
             "the lr rises again past the schedule's horizon at step 10: 0.0 at step 10 -> \
              0.024471741852423123 at step 11"
         );
-        let within = evaluate(&schedule, &ctx(11, 0), &[], false);
+        let within = evaluate(&Engine::new(), &schedule, &ctx(11, 0), &[], false);
         assert_eq!(within.warnings, []);
         schedule.horizon = None;
-        assert_eq!(evaluate(&schedule, &ctx(30, 0), &[], false).warnings, []);
+        assert_eq!(
+            evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false).warnings,
+            []
+        );
     }
 
     #[test]
@@ -1020,7 +1167,7 @@ mod tests {
         // transformers-style: s / W, then 1.
         let smooth = lrs(|s| if s < 10 { s as f64 / 10.0 } else { 1.0 });
         assert_eq!(
-            evaluate(&smooth, &ctx(50, 10), &[], false).warnings,
+            evaluate(&Engine::new(), &smooth, &ctx(50, 10), &[], false).warnings,
             [Warning::ZeroFirstLr]
         );
         // OneCycleLR-style: the warmup reaches 0.9, the scheduler starts at 0.04.
@@ -1031,7 +1178,7 @@ mod tests {
                 0.04 + (s - 10) as f64 * 0.001
             }
         });
-        let report = evaluate(&onecycle, &ctx(50, 10), &[], false);
+        let report = evaluate(&Engine::new(), &onecycle, &ctx(50, 10), &[], false);
         assert_eq!(report.warnings.len(), 2);
         let Warning::WarmupJump {
             step,
@@ -1050,7 +1197,9 @@ mod tests {
             _ => 0.05,
         });
         assert_eq!(
-            evaluate(&step_lr, &ctx(50, 10), &[], false).warnings.len(),
+            evaluate(&Engine::new(), &step_lr, &ctx(50, 10), &[], false)
+                .warnings
+                .len(),
             1
         );
     }
@@ -1059,8 +1208,11 @@ mod tests {
     fn steps_past_the_defined_end_are_named() {
         let mut schedule = lrs(|_| 1.0);
         schedule.last = Some(99);
-        assert_eq!(evaluate(&schedule, &ctx(100, 0), &[], false).warnings, []);
-        let report = evaluate(&schedule, &ctx(102, 0), &[], true);
+        assert_eq!(
+            evaluate(&Engine::new(), &schedule, &ctx(100, 0), &[], false).warnings,
+            []
+        );
+        let report = evaluate(&Engine::new(), &schedule, &ctx(102, 0), &[], true);
         assert_eq!(
             report.warnings,
             [Warning::PastDefinedEnd {

@@ -6,11 +6,11 @@
 
 pub mod check;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod format;
 pub mod output;
-pub mod parallel;
 pub mod schedule;
 pub mod spec;
 pub mod suggest;

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use clap::{Args, ValueEnum};
 
 use lrsched::check::{self, Assertion};
+use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 
 use super::ScheduleArgs;
@@ -53,7 +54,7 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         .iter()
         .map(|source| Assertion::compile(source))
         .collect::<Result<Vec<_>>>()?;
-    let report = check::check(&description, &assertions, args.strict)?;
+    let report = check::check(&Engine::new(), &description, &assertions, args.strict)?;
     let mut out = io::stdout().lock();
     match args.format {
         Format::Text => report.write_text(&description, &mut out)?,

@@ -4,14 +4,15 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
 use lrsched::Description;
+use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 use lrsched::output::csv::Csv;
 use lrsched::output::json::Json;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
-use lrsched::output::rows::{self, RowFormat};
 use lrsched::output::svg;
-use lrsched::output::table::TableWriter;
-use lrsched::output::{Steps, write_points};
+use lrsched::output::table::Table;
+use lrsched::output::{self, Format, Steps};
+use lrsched::schedule::Point;
 
 use super::{Cli, ColorChoice, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
 
@@ -22,12 +23,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             let description = args.schedule.one("table")?;
             let schedule = description.build()?;
             let steps = range(description.ctx.steps, &args.range)?;
-            let mut writer = TableWriter::new(
-                io::stdout().lock(),
-                steps.to - 1,
-                args.digits.map(usize::from),
-            );
-            write_points(schedule.as_ref(), steps, &mut writer)?;
+            let table = Table::new(schedule.as_ref(), steps, args.digits.map(usize::from));
+            output::write(
+                &Engine::new(),
+                schedule.as_ref(),
+                steps,
+                &table,
+                &mut io::stdout().lock(),
+            )?;
         }
         Command::Csv(args) => {
             let description = args.schedule.one("csv")?;
@@ -71,15 +74,18 @@ fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
 }
 
 /// Streams the rows of `format` to stdout, formatting on every core for large outputs.
-fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) -> Result<()> {
+fn write_rows(
+    description: &Description,
+    steps: Steps,
+    format: &(impl Format<Row = Point, End = ()> + Sync),
+) -> Result<()> {
     let schedule = description.build()?;
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    rows::write_rows(
+    output::write(
+        &Engine::new(),
         schedule.as_ref(),
         steps,
         format,
         &mut io::stdout().lock(),
-        threads,
     )
 }
 
@@ -167,10 +173,9 @@ fn train(args: &TrainArgs) -> Result<()> {
         OptimizerArg::Adam => Optimizer::Adam,
     };
     let training = Training::new(&data, model, optimizer, schedule.as_ref(), steps)?;
-    let out = io::stdout().lock();
-    let mut writer: Box<dyn report::RowWriter> = match args.format {
-        TrainFormat::Table => Box::new(report::TableWriter::new(out, lr)),
-        TrainFormat::Csv => Box::new(report::CsvWriter::new(out, lr)),
+    let format: Box<report::RowFormat> = match args.format {
+        TrainFormat::Table => Box::new(report::Table::new(lr)),
+        TrainFormat::Csv => Box::new(report::Csv::new(lr)),
         TrainFormat::Json => {
             let head = report::json_head(
                 optimizer,
@@ -180,10 +185,10 @@ fn train(args: &TrainArgs) -> Result<()> {
                 &init_source,
                 lr,
             );
-            Box::new(report::JsonWriter::new(out, lr, head))
+            Box::new(report::Json::new(lr, head))
         }
     };
-    report::write_training(training, writer.as_mut())?;
+    report::write_training(training, format.as_ref(), &mut io::stdout().lock())?;
     Ok(())
 }
 
@@ -192,16 +197,18 @@ fn train(args: &TrainArgs) -> Result<()> {
 /// x axis), with those steps.
 fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
     let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
+    let engine = Engine::new();
     let mut series = Vec::with_capacity(descriptions.len());
     for description in descriptions {
         let schedule = description.build()?;
         series.push(Series::reduce(
+            &engine,
             description.label(),
             schedule.as_ref(),
             Steps::all(description.ctx.steps),
             frame,
             columns,
-        ));
+        )?);
     }
     Ok((series, frame))
 }

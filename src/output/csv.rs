@@ -1,17 +1,18 @@
 //! CSV: a `step,multiplier,lr` header, then one row a step with shortest round-trip floats.
 
-use std::io::Write;
-
-use super::rows::{RowFormat, RowWriter};
+use super::Format;
 use crate::format::{push_int, push_shortest};
 use crate::schedule::Point;
 
-/// The CSV row format. Numbers need no quoting, so rows are formatted by hand (itoa +
-/// ryu), about 1.5x faster than the `csv` crate.
+/// The CSV format. Numbers need no quoting, so rows are formatted by hand (itoa + ryu),
+/// about 1.5x faster than the `csv` crate.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Csv;
 
-impl RowFormat for Csv {
+impl Format for Csv {
+    type Row = Point;
+    type End = ();
+
     fn header(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"step,multiplier,lr\n");
     }
@@ -26,15 +27,5 @@ impl RowFormat for Csv {
         out.push(b'\n');
     }
 
-    fn footer(&self, _out: &mut Vec<u8>) {}
-}
-
-/// A streaming CSV writer.
-pub type CsvWriter<W> = RowWriter<Csv, W>;
-
-impl<W: Write> RowWriter<Csv, W> {
-    /// A CSV writer into `out`.
-    pub fn csv(out: W) -> Self {
-        RowWriter::new(Csv, out)
-    }
+    fn footer(&self, _: &(), _out: &mut Vec<u8>) {}
 }

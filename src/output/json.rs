@@ -2,11 +2,11 @@
 //! JSON Lines with one point object a line. NaN and infinite values, which JSON cannot
 //! hold, are written `null`.
 
-use super::rows::RowFormat;
+use super::Format;
 use crate::format::{push_int, push_json_number};
 use crate::schedule::Point;
 
-/// The JSON row format: a whole document, or JSON Lines.
+/// The JSON format: a whole document, or JSON Lines.
 #[derive(Clone, Debug)]
 pub struct Json {
     /// The serialised `"schedule"` member, or `None` for JSON Lines.
@@ -27,7 +27,10 @@ impl Json {
     }
 }
 
-impl RowFormat for Json {
+impl Format for Json {
+    type Row = Point;
+    type End = ();
+
     fn header(&self, out: &mut Vec<u8>) {
         if let Some(schedule) = &self.schedule {
             out.extend_from_slice(b"{\"schedule\":");
@@ -54,7 +57,7 @@ impl RowFormat for Json {
         }
     }
 
-    fn footer(&self, out: &mut Vec<u8>) {
+    fn footer(&self, _: &(), out: &mut Vec<u8>) {
         if self.schedule.is_some() {
             out.extend_from_slice(b"\n]}\n");
         }

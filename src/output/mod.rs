@@ -1,156 +1,250 @@
-//! Output formats. Each writer receives points one at a time, so any number of steps is
-//! written in constant memory; only the plot reduces points (to screen columns).
+//! Output formats, one module each behind one small trait, [`Format`]: a format turns rows
+//! into bytes, and [`write`] streams a schedule's rows through the engine, so any number of
+//! steps is written in constant memory. Only the plot reduces points (to screen columns).
 
 pub mod csv;
 pub mod json;
 pub mod plot;
-pub mod rows;
 pub mod svg;
 pub mod table;
 
-use std::io;
+use std::io::{self, Write};
 
+use crate::engine::{Engine, Grain};
 use crate::error::Result;
 use crate::schedule::{Point, Schedule};
 
-/// A streaming writer of points.
-pub trait PointWriter {
-    /// Called once before the first point.
-    fn begin(&mut self) -> io::Result<()>;
-    /// Called for each point, in step order.
-    fn point(&mut self, point: &Point) -> io::Result<()>;
-    /// Called once after the last point; flushes.
-    fn end(&mut self) -> io::Result<()>;
+pub use crate::engine::Steps;
+
+/// Turns rows into bytes: a header, one row at a time, a footer. Formats of schedule points
+/// have `Row = Point` and `End = ()`; the training report's rows carry the loss and end
+/// with the trained model or the divergence.
+pub trait Format {
+    /// What one row shows.
+    type Row;
+    /// What the footer shows.
+    type End: ?Sized;
+    /// Bytes before the first row.
+    fn header(&self, out: &mut Vec<u8>);
+    /// One row; `first` is true for the first row of the output.
+    fn row(&self, row: &Self::Row, first: bool, out: &mut Vec<u8>);
+    /// Bytes after the last row.
+    fn footer(&self, end: &Self::End, out: &mut Vec<u8>);
 }
 
-/// Which steps to write: `from .. to`, every `every`-th one, and always the last.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Steps {
-    /// The first step written.
-    pub from: u64,
-    /// One past the last step.
-    pub to: u64,
-    /// Write every `every`-th step (at least 1).
-    pub every: u64,
-}
-
-impl Steps {
-    /// All steps `0 .. steps`.
-    pub fn all(steps: u64) -> Self {
-        Steps {
-            from: 0,
-            to: steps,
-            every: 1,
-        }
-    }
-}
-
-/// Evaluates `schedule` over `steps` and writes each point.
-pub fn write_points<W: PointWriter + ?Sized>(
+/// Evaluates `schedule` over `steps` and writes `format`'s rows to `out`, formatting
+/// chunks of rows on the engine's threads and writing them in order (the same bytes on any
+/// number of threads). Where the schedule's home library raises, every row before that
+/// step is written and the error returned, without the footer.
+pub fn write<F>(
+    engine: &Engine,
     schedule: &dyn Schedule,
     steps: Steps,
-    writer: &mut W,
-) -> Result<()> {
-    writer.begin()?;
-    for_each_point(schedule, steps, |p| writer.point(p))?;
-    writer.end()?;
+    format: &F,
+    out: &mut dyn Write,
+) -> Result<()>
+where
+    F: Format<Row = Point, End = ()> + Sync + ?Sized,
+{
+    let mut bytes = Vec::new();
+    format.header(&mut bytes);
+    out.write_all(&bytes)?;
+    let map = |chunk: &crate::engine::Chunk<'_>| {
+        let mut bytes = Vec::with_capacity(chunk.len() as usize * 48);
+        let mut row = chunk.first_row();
+        let mut points = chunk.points(0);
+        while let Some(batch) = points.next_batch() {
+            for point in batch {
+                format.row(point, row == 0, &mut bytes);
+                row += 1;
+            }
+        }
+        bytes
+    };
+    let stop = engine.run(&[schedule], steps, Grain::Text, map, |bytes: Vec<u8>| {
+        out.write_all(&bytes)
+    })?;
+    if let Some(stop) = stop {
+        out.flush()?;
+        return Err(stop.error);
+    }
+    bytes.clear();
+    format.footer(&(), &mut bytes);
+    out.write_all(&bytes)?;
+    out.flush()?;
     Ok(())
 }
 
-/// Calls `f` with the points of `steps` in order: `from`, `from + every`, ..., and the last
-/// step `to - 1` even where `every` does not land on it.
-pub fn for_each_point<E>(
-    schedule: &dyn Schedule,
-    steps: Steps,
-    mut f: impl FnMut(&Point) -> Result<(), E>,
-) -> Result<(), E> {
-    if steps.from >= steps.to {
-        return Ok(());
+/// Writes rows one at a time in order, for rows that come one at a time (a training run),
+/// through a buffer handed to `out` in 64 KiB blocks.
+pub struct Stream<'f, F: Format + ?Sized, W: Write> {
+    format: &'f F,
+    buf: Vec<u8>,
+    out: W,
+    first: bool,
+}
+
+const FLUSH_AT: usize = 1 << 16;
+
+impl<'f, F: Format + ?Sized, W: Write> Stream<'f, F, W> {
+    /// Writes the header of `format` and returns the stream.
+    pub fn begin(format: &'f F, out: W) -> io::Result<Self> {
+        let mut buf = Vec::with_capacity(FLUSH_AT + 256);
+        format.header(&mut buf);
+        Ok(Stream {
+            format,
+            buf,
+            out,
+            first: true,
+        })
     }
-    let every = steps.every.max(1);
-    let last = steps.to - 1;
-    let mut points = schedule.points(steps.from);
-    let mut position = steps.from;
-    let mut step = steps.from;
-    loop {
-        let Some(point) = points.nth((step - position) as usize) else {
-            return Ok(());
-        };
-        f(&point)?;
-        if step == last {
-            return Ok(());
+
+    /// Writes one row.
+    pub fn row(&mut self, row: &F::Row) -> io::Result<()> {
+        self.format.row(row, self.first, &mut self.buf);
+        self.first = false;
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
         }
-        position = step + 1;
-        step = step.saturating_add(every).min(last);
+        Ok(())
+    }
+
+    /// Writes the footer and flushes.
+    pub fn end(mut self, end: &F::End) -> io::Result<()> {
+        self.format.footer(end, &mut self.buf);
+        self.out.write_all(&self.buf)?;
+        self.out.flush()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::Context;
-    use crate::schedule::combine::ExprSchedule;
+    use crate::engine::tests::Raising;
+    use crate::output::csv::Csv;
+    use crate::output::json::Json;
+    use crate::output::table::Table;
+    use crate::schedule::params::Raw;
+    use crate::spec::Partial;
 
-    fn steps_written(steps: Steps) -> Vec<u64> {
-        let ctx = Context {
-            steps: 100,
-            base_lr: 0.1,
-            warmup: 0,
-        };
-        let schedule = match ExprSchedule::new("1", &ctx) {
-            Ok(s) => s,
-            Err(e) => return vec![u64::MAX, e.exit_status().into()],
-        };
-        let mut seen = Vec::new();
-        let result: Result<(), ()> = for_each_point(&schedule, steps, |p| {
-            seen.push(p.step);
-            Ok(())
-        });
-        assert_eq!(result, Ok(()));
-        seen
+    fn output<F>(schedule: &dyn Schedule, steps: Steps, format: &F, threads: usize) -> Vec<u8>
+    where
+        F: Format<Row = Point, End = ()> + Sync,
+    {
+        let mut out = Vec::new();
+        write(
+            &Engine::with_threads(threads),
+            schedule,
+            steps,
+            format,
+            &mut out,
+        )
+        .map_err(|e| e.to_string())
+        .expect("writes to a Vec");
+        out
     }
 
+    /// Parallel output is the single-threaded output, byte for byte, for closed-form and
+    /// recursive schedules, with and without --from and --every, in every format.
     #[test]
-    fn every_keeps_the_last_step() {
-        assert_eq!(
-            steps_written(Steps {
-                from: 0,
-                to: 10,
-                every: 4
-            }),
-            [0, 4, 8, 9]
-        );
-        assert_eq!(
-            steps_written(Steps {
-                from: 0,
-                to: 9,
-                every: 4
-            }),
-            [0, 4, 8]
-        );
-        assert_eq!(
-            steps_written(Steps {
-                from: 3,
-                to: 6,
-                every: 1
-            }),
-            [3, 4, 5]
-        );
-        assert_eq!(
-            steps_written(Steps {
-                from: 5,
-                to: 5,
-                every: 1
-            }),
-            Vec::<u64>::new()
-        );
-        assert_eq!(
-            steps_written(Steps {
-                from: 0,
-                to: 1,
-                every: 7
-            }),
-            [0]
-        );
+    fn parallel_output_is_the_sequential_output() -> Result<()> {
+        // Four chunks of rows.
+        let n = 3 * crate::engine::Grain::Text.chunk_rows() + 17;
+        let expr = Partial {
+            expr: Some("0.5*(1+cos(pi*step/steps))".into()),
+            warmup: Some(100),
+            steps: Some(n),
+            ..Partial::default()
+        };
+        let recursive = Partial {
+            schedule: Some("CosineAnnealingLR".into()),
+            params: vec![("T_max".into(), Raw::Text("1000".into()))],
+            warmup: Some(10),
+            steps: Some(n),
+            ..Partial::default()
+        };
+        let json = Json::document(&serde_json::json!({"x": 1}));
+        for partial in [&expr, &recursive] {
+            let schedule = partial.resolve()?.build()?;
+            let schedule = schedule.as_ref();
+            for steps in [
+                Steps::all(n),
+                Steps {
+                    from: 12_345,
+                    to: n,
+                    every: 1,
+                },
+                Steps {
+                    from: 7,
+                    to: n,
+                    every: 3,
+                },
+            ] {
+                let single = output(schedule, steps, &Csv, 1);
+                assert_eq!(
+                    single.iter().filter(|&&b| b == b'\n').count() as u64,
+                    steps.rows() + 1
+                );
+                for threads in [2, 3] {
+                    assert!(
+                        output(schedule, steps, &Csv, threads) == single,
+                        "csv, {threads} threads, {steps:?}"
+                    );
+                }
+                let single = output(schedule, steps, &json, 1);
+                assert!(
+                    output(schedule, steps, &json, 2) == single,
+                    "json, {steps:?}"
+                );
+                serde_json::from_slice::<serde_json::Value>(&single)
+                    .map_err(|e| crate::Error::input(e.to_string()))?;
+                assert!(
+                    output(schedule, steps, &Json::lines(), 2)
+                        == output(schedule, steps, &Json::lines(), 1)
+                );
+                let table = Table::new(schedule, steps, None);
+                assert!(output(schedule, steps, &table, 2) == output(schedule, steps, &table, 1));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the schedule raises, every row before the step is written, then the error.
+    #[test]
+    fn writes_the_rows_before_a_raising_step_then_fails() {
+        for nan_at in [0, 5, 40_000] {
+            for seekable in [true, false] {
+                let raising = Raising {
+                    nan_at,
+                    raises: true,
+                    seekable,
+                };
+                for threads in [1, 2] {
+                    let mut out = Vec::new();
+                    let result = write(
+                        &Engine::with_threads(threads),
+                        &raising,
+                        Steps::all(60_000),
+                        &Csv,
+                        &mut out,
+                    );
+                    let Err(error) = result else {
+                        panic!("nan at {nan_at}: no error");
+                    };
+                    assert_eq!(
+                        error.to_string(),
+                        format!("float division by zero (step {nan_at})")
+                    );
+                    assert_eq!(error.exit_status(), 2);
+                    let text = String::from_utf8_lossy(&out);
+                    assert_eq!(text.lines().count() as u64, nan_at + 1, "header and rows");
+                    if nan_at > 0 {
+                        let last = format!("\n{},", nan_at - 1);
+                        assert!(text.contains(&last), "ends with step {}", nan_at - 1);
+                    }
+                }
+            }
+        }
     }
 }

@@ -11,9 +11,9 @@ use std::io::{self, Write};
 use textplots::{Chart, ColorPlot, LabelBuilder, LabelFormat, Plot, Shape};
 
 use super::Steps;
+use crate::engine::{Chunk, Engine, Grain};
 use crate::error::{Error, Result};
 use crate::format::significant;
-use crate::parallel;
 use crate::schedule::{Point, Schedule};
 
 /// Size and styling of a plot.
@@ -107,14 +107,16 @@ impl Column {
 
 impl Series {
     /// Evaluates `schedule` over `steps` into `columns` braille columns spread over the
-    /// steps of `frame` (the x axis shared by every series of a chart).
+    /// steps of `frame` (the x axis shared by every series of a chart), on the engine's
+    /// threads. Fails where the schedule's home library raises.
     pub fn reduce(
+        engine: &Engine,
         label: String,
         schedule: &dyn Schedule,
         steps: Steps,
         frame: Steps,
         columns: usize,
-    ) -> Self {
+    ) -> Result<Self> {
         let columns = columns.max(1) as u64;
         let span = frame.to.saturating_sub(frame.from).max(1);
         // Column c holds the steps from `boundary(c)` up to `boundary(c + 1)`: integer
@@ -130,11 +132,11 @@ impl Series {
             let c = offset * u128::from(columns) / u128::from(span);
             u64::try_from(c).unwrap_or(u64::MAX).min(columns - 1)
         };
-        let map = |_: Option<Point>, points: &mut parallel::Run<'_>| {
+        let map = |chunk: &Chunk<'_>| {
             let mut part: Vec<Option<Column>> = vec![None; columns as usize];
             let mut c = u64::MAX;
             let mut next_boundary = 0;
-            for p in points {
+            for p in chunk.points(0) {
                 if c == u64::MAX || p.step >= next_boundary {
                     c = column_of(p.step);
                     next_boundary = if c + 1 == columns {
@@ -150,9 +152,8 @@ impl Series {
             }
             part
         };
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let mut reduced: Vec<Option<Column>> = vec![None; columns as usize];
-        parallel::map_chunks(schedule, steps.from, steps.to, threads, &map, |part| {
+        let merge = |part: Vec<Option<Column>>| {
             for (slot, column) in reduced.iter_mut().zip(part) {
                 match (slot.as_mut(), column) {
                     (Some(have), Some(next)) => have.merge(&next),
@@ -160,11 +161,16 @@ impl Series {
                     (Some(_), None) => {}
                 }
             }
-        });
-        Series {
+            Ok::<(), Error>(())
+        };
+        let steps = Steps { every: 1, ..steps };
+        if let Some(stop) = engine.run(&[schedule], steps, Grain::Reduce, map, merge)? {
+            return Err(stop.error);
+        }
+        Ok(Series {
             label,
             columns: reduced,
-        }
+        })
     }
 
     /// The reduced points in step order: each column's first, lowest, highest and last.
@@ -305,7 +311,7 @@ mod tests {
     /// point, across chunk boundaries.
     #[test]
     fn reduction_matches_a_plain_scan() -> Result<()> {
-        let n = 2 * crate::parallel::CHUNK_STEPS + 12_345;
+        let n = 2 * Grain::Reduce.chunk_rows() + 12_345;
         let ctx = Context {
             steps: n,
             base_lr: 1.0,
@@ -313,7 +319,14 @@ mod tests {
         };
         let schedule = ExprSchedule::new("(step * 7919) % 1000", &ctx)?;
         let columns = 7;
-        let series = Series::reduce("x".into(), &schedule, Steps::all(n), Steps::all(n), columns);
+        let series = Series::reduce(
+            &Engine::with_threads(3),
+            "x".into(),
+            &schedule,
+            Steps::all(n),
+            Steps::all(n),
+            columns,
+        )?;
         let mut plain: Vec<Option<Column>> = vec![None; columns];
         for step in 0..n {
             let c = (u128::from(step) * columns as u128 / u128::from(n)) as usize;
@@ -374,12 +387,13 @@ mod tests {
         };
         let schedule = ExprSchedule::new("1", &ctx)?;
         let series = Series::reduce(
+            &Engine::new(),
             "x".into(),
             &schedule,
             Steps::all(100_000),
             Steps::all(100_000),
             64,
-        );
+        )?;
         assert!(series.points().len() <= 4 * 64);
         assert_eq!(series.range(), Some((1.0, 1.0)));
         Ok(())

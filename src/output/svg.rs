@@ -136,12 +136,13 @@ mod tests {
         let schedule = ExprSchedule::new("1", &ctx)?;
         let steps = Steps::all(1000);
         let series = Series::reduce(
+            &crate::engine::Engine::single(),
             "warmup & <constant>".into(),
             &schedule,
             steps,
             steps,
             data_columns(),
-        );
+        )?;
         let svg = render(&[series], steps)?;
         assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
         assert!(svg.contains("width=\"900\" height=\"500\""));

@@ -1,36 +1,56 @@
 //! The human-readable table: `Step | Multiplier | Learning Rate`, in the seed program's
 //! style, values as Python prints them (or rounded with `--digits`).
 
-use std::io::{self, Write};
+use std::io::Write;
 
-use super::PointWriter;
+use super::{Format, Steps};
+use crate::engine::{Engine, Grain};
 use crate::format::{py_repr, significant};
-use crate::schedule::Point;
+use crate::schedule::{Point, Schedule};
 
-/// Rows held back to size the columns before the first line is written; after that the
-/// table streams with those widths.
-const SIZING_ROWS: usize = 1024;
+/// Rows that size the columns; later rows use the same widths (a longer value pushes its
+/// row's `|` right rather than holding the whole table back).
+const SIZING_ROWS: u64 = 1024;
 
-/// Writes an aligned table.
-pub struct TableWriter<W: Write> {
-    out: io::BufWriter<W>,
+/// An aligned table, its column widths fixed before the first row.
+#[derive(Clone, Debug)]
+pub struct Table {
     digits: Option<usize>,
     step_width: usize,
     multiplier_width: usize,
-    pending: Option<Vec<(u64, String, String)>>,
 }
 
-impl<W: Write> TableWriter<W> {
-    /// A table whose last step is `last_step` (for the width of the step column); values
-    /// are shortest round-trip text, or rounded to `digits` significant digits.
-    pub fn new(inner: W, last_step: u64, digits: Option<usize>) -> Self {
-        TableWriter {
-            out: io::BufWriter::with_capacity(1 << 16, inner),
+impl Table {
+    /// The table of `schedule` over `steps`: the step column as wide as the last step, the
+    /// multiplier column as wide as the widest of the first 1024 rows. Values are shortest
+    /// round-trip text, or rounded to `digits` significant digits.
+    pub fn new(schedule: &dyn Schedule, steps: Steps, digits: Option<usize>) -> Self {
+        let mut table = Table {
             digits,
-            step_width: last_step.to_string().len().max("Step".len()),
+            step_width: steps
+                .to
+                .saturating_sub(1)
+                .to_string()
+                .len()
+                .max("Step".len()),
             multiplier_width: "Multiplier".len(),
-            pending: Some(Vec::new()),
-        }
+        };
+        let sizing = steps.first_rows(SIZING_ROWS);
+        let widest = |chunk: &crate::engine::Chunk<'_>| {
+            chunk
+                .points(0)
+                .map(|p| table.text(p.multiplier).len())
+                .max()
+                .unwrap_or(0)
+        };
+        let mut width = table.multiplier_width;
+        // Rows past a step where the schedule raises are never written, so they size nothing.
+        let _ = Engine::single().run(&[schedule], sizing, Grain::Text, widest, |w| {
+            width = width.max(w);
+            Ok::<(), ()>(())
+        });
+        table.multiplier_width = width;
+        table
     }
 
     fn text(&self, v: f64) -> String {
@@ -39,61 +59,35 @@ impl<W: Write> TableWriter<W> {
             None => py_repr(v),
         }
     }
+}
 
-    fn release(&mut self) -> io::Result<()> {
-        let Some(rows) = self.pending.take() else {
-            return Ok(());
-        };
-        self.multiplier_width = rows
-            .iter()
-            .map(|(_, m, _)| m.len())
-            .fold(self.multiplier_width, usize::max);
-        writeln!(
-            self.out,
+impl Format for Table {
+    type Row = Point;
+    type End = ();
+
+    fn header(&self, out: &mut Vec<u8>) {
+        // Writing into a Vec cannot fail.
+        let _ = writeln!(
+            out,
             "{:>sw$} | {:<mw$} | Learning Rate",
             "Step",
             "Multiplier",
             sw = self.step_width,
             mw = self.multiplier_width
-        )?;
-        for (step, m, lr) in rows {
-            self.row(step, &m, &lr)?;
-        }
-        Ok(())
+        );
     }
 
-    fn row(&mut self, step: u64, multiplier: &str, lr: &str) -> io::Result<()> {
-        writeln!(
-            self.out,
-            "{step:>sw$} | {multiplier:<mw$} | {lr}",
+    fn row(&self, p: &Point, _first: bool, out: &mut Vec<u8>) {
+        let _ = writeln!(
+            out,
+            "{:>sw$} | {:<mw$} | {}",
+            p.step,
+            self.text(p.multiplier),
+            self.text(p.lr),
             sw = self.step_width,
             mw = self.multiplier_width
-        )
-    }
-}
-
-impl<W: Write> PointWriter for TableWriter<W> {
-    fn begin(&mut self) -> io::Result<()> {
-        Ok(())
+        );
     }
 
-    fn point(&mut self, p: &Point) -> io::Result<()> {
-        let m = self.text(p.multiplier);
-        let lr = self.text(p.lr);
-        match &mut self.pending {
-            Some(rows) => {
-                rows.push((p.step, m, lr));
-                if rows.len() >= SIZING_ROWS {
-                    self.release()?;
-                }
-                Ok(())
-            }
-            None => self.row(p.step, &m, &lr),
-        }
-    }
-
-    fn end(&mut self) -> io::Result<()> {
-        self.release()?;
-        self.out.flush()
-    }
+    fn footer(&self, _: &(), _out: &mut Vec<u8>) {}
 }

@@ -1,14 +1,13 @@
 //! Writing a training run: the demo's `Step | Learning Rate | Loss` table, CSV and JSON,
-//! each streamed row by row.
+//! each an [`output::Format`](crate::output::Format) of training rows, streamed row by row.
 
-use std::io::{self, BufWriter, Write};
-
-use serde_json::Value as Json;
+use std::io::Write;
 
 use super::data::{DataSource, Dataset, InitSource};
 use super::{Diverged, Divergence, Linear, Optimizer, Row, Training};
 use crate::error::Result;
 use crate::format::{push_int, push_json_number, push_shortest};
+use crate::output::{Format, Stream};
 use crate::spec::Description;
 
 /// Which learning rate a row shows.
@@ -33,33 +32,37 @@ impl LrColumn {
     }
 }
 
-/// A streaming writer of training rows.
-pub trait RowWriter {
-    /// Called once before the first row.
-    fn begin(&mut self) -> io::Result<()>;
-    /// Called for each row, in step order.
-    fn row(&mut self, row: &Row) -> io::Result<()>;
-    /// Called once after the last row with the trained parameters; flushes.
-    fn finish(&mut self, model: &Linear) -> io::Result<()>;
-    /// Called instead of [`RowWriter::finish`] when the run diverged; flushes.
-    fn diverged(&mut self, diverged: &Diverged) -> io::Result<()>;
+/// How a run ended: what the footer shows.
+#[derive(Clone, Debug)]
+pub enum Ending {
+    /// Every step ran; the trained parameters.
+    Trained(Linear),
+    /// The run diverged at a step.
+    Diverged(Diverged),
 }
 
-/// Runs `training` to its end, writing every row. A divergence is written (the rows
-/// before it stay written) and returned as [`crate::Error::Failed`].
-pub fn write_training(mut training: Training<'_>, writer: &mut dyn RowWriter) -> Result<Linear> {
-    writer.begin()?;
+/// A format of training rows.
+pub type RowFormat = dyn Format<Row = Row, End = Ending>;
+
+/// Runs `training` to its end, writing every row in `format`. A divergence is written
+/// (the rows before it stay written) and returned as [`crate::Error::Failed`].
+pub fn write_training(
+    mut training: Training<'_>,
+    format: &RowFormat,
+    out: &mut dyn Write,
+) -> Result<Linear> {
+    let mut stream = Stream::begin(format, out)?;
     for row in training.by_ref() {
         match row {
-            Ok(row) => writer.row(&row)?,
+            Ok(row) => stream.row(&row)?,
             Err(diverged) => {
-                writer.diverged(&diverged)?;
+                stream.end(&Ending::Diverged(diverged.clone()))?;
                 return Err(diverged.into());
             }
         }
     }
     let model = training.into_model();
-    writer.finish(&model)?;
+    stream.end(&Ending::Trained(model.clone()))?;
     Ok(model)
 }
 
@@ -67,18 +70,15 @@ pub fn write_training(mut training: Training<'_>, writer: &mut dyn RowWriter) ->
 /// Python's `f'{step:4d} | {lr:.4f} | {loss:.4f}'`, and a last line with the trained
 /// weights and bias. With [`LrColumn::Next`] the last line is left out, so that the output
 /// is exactly what the PyTorch loop prints.
-pub struct TableWriter<W: Write> {
-    out: BufWriter<W>,
+#[derive(Clone, Copy, Debug)]
+pub struct Table {
     lr: LrColumn,
 }
 
-impl<W: Write> TableWriter<W> {
-    /// A table on `out`.
-    pub fn new(out: W, lr: LrColumn) -> Self {
-        TableWriter {
-            out: BufWriter::new(out),
-            lr,
-        }
+impl Table {
+    /// The table, showing `lr`.
+    pub fn new(lr: LrColumn) -> Self {
+        Table { lr }
     }
 }
 
@@ -94,81 +94,70 @@ fn fixed4(v: f64) -> String {
     }
 }
 
-impl<W: Write> RowWriter for TableWriter<W> {
-    fn begin(&mut self) -> io::Result<()> {
-        writeln!(self.out, "Step | Learning Rate | Loss")
+// Writing into a Vec cannot fail: the `write!` results below are ignored.
+impl Format for Table {
+    type Row = Row;
+    type End = Ending;
+
+    fn header(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"Step | Learning Rate | Loss\n");
     }
 
-    fn row(&mut self, row: &Row) -> io::Result<()> {
-        writeln!(
-            self.out,
+    fn row(&self, row: &Row, _first: bool, out: &mut Vec<u8>) {
+        let _ = writeln!(
+            out,
             "{:4} | {} | {}",
             row.step,
             fixed4(self.lr.of(row)),
             fixed4(f64::from(row.loss))
-        )
+        );
     }
 
-    fn finish(&mut self, model: &Linear) -> io::Result<()> {
-        if self.lr == LrColumn::Used {
+    fn footer(&self, end: &Ending, out: &mut Vec<u8>) {
+        if let (Ending::Trained(model), LrColumn::Used) = (end, self.lr) {
             let weights: Vec<String> = model.weight.iter().map(|&w| fixed4(f64::from(w))).collect();
-            writeln!(
-                self.out,
+            let _ = writeln!(
+                out,
                 "Final weight: [{}] bias: {}",
                 weights.join(", "),
                 fixed4(f64::from(model.bias))
-            )?;
+            );
         }
-        self.out.flush()
-    }
-
-    fn diverged(&mut self, _: &Diverged) -> io::Result<()> {
-        self.out.flush()
     }
 }
 
 /// CSV: `step,lr,loss`, full precision (the loss is the `f32` value written as the double
 /// it equals, as Python prints `loss.item()`).
-pub struct CsvWriter<W: Write> {
-    out: BufWriter<W>,
+#[derive(Clone, Copy, Debug)]
+pub struct Csv {
     lr: LrColumn,
-    line: Vec<u8>,
 }
 
-impl<W: Write> CsvWriter<W> {
-    /// CSV on `out`.
-    pub fn new(out: W, lr: LrColumn) -> Self {
-        CsvWriter {
-            out: BufWriter::new(out),
-            lr,
-            line: Vec::with_capacity(64),
-        }
+impl Csv {
+    /// CSV showing `lr`.
+    pub fn new(lr: LrColumn) -> Self {
+        Csv { lr }
     }
 }
 
-impl<W: Write> RowWriter for CsvWriter<W> {
-    fn begin(&mut self) -> io::Result<()> {
-        self.out.write_all(b"step,lr,loss\n")
+impl Format for Csv {
+    type Row = Row;
+    type End = Ending;
+
+    fn header(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"step,lr,loss\n");
     }
 
-    fn row(&mut self, row: &Row) -> io::Result<()> {
-        self.line.clear();
-        push_int(&mut self.line, row.step);
-        self.line.push(b',');
-        push_shortest(&mut self.line, self.lr.of(row));
-        self.line.push(b',');
-        push_shortest(&mut self.line, f64::from(row.loss));
-        self.line.push(b'\n');
-        self.out.write_all(&self.line)
+    fn row(&self, row: &Row, _first: bool, out: &mut Vec<u8>) {
+        push_int(out, row.step);
+        out.push(b',');
+        push_shortest(out, self.lr.of(row));
+        out.push(b',');
+        push_shortest(out, f64::from(row.loss));
+        out.push(b'\n');
     }
 
-    fn finish(&mut self, _: &Linear) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    fn diverged(&mut self, _: &Diverged) -> io::Result<()> {
-        self.out.flush()
-    }
+    fn footer(&self, _: &Ending, _out: &mut Vec<u8>) {}
 }
 
 /// What a JSON document says before its rows: `{"optimizer", "schedule", "data": {..,
@@ -180,11 +169,11 @@ pub fn json_head(
     data: &Dataset,
     init: &InitSource,
     lr: LrColumn,
-) -> Json {
+) -> serde_json::Value {
     let mut data_json = source.to_json();
-    if let Json::Object(map) = &mut data_json {
-        map.insert("samples".into(), Json::from(data.samples()));
-        map.insert("features".into(), Json::from(data.features()));
+    if let serde_json::Value::Object(map) = &mut data_json {
+        map.insert("samples".into(), serde_json::Value::from(data.samples()));
+        map.insert("features".into(), serde_json::Value::from(data.features()));
     }
     serde_json::json!({
         "optimizer": optimizer.name(),
@@ -202,90 +191,81 @@ pub fn json_head(
 /// "loss"}, ..], "weight": [..], "bias": b}`. A run that diverged ends with
 /// `"diverged": {"step", "lr", "what", "message"}` in place of the weights, so the document stays
 /// valid JSON.
-pub struct JsonWriter<W: Write> {
-    out: BufWriter<W>,
+#[derive(Clone, Debug)]
+pub struct Json {
     lr: LrColumn,
-    head: Json,
-    first: bool,
-    line: Vec<u8>,
+    head: serde_json::Map<String, serde_json::Value>,
 }
 
-impl<W: Write> JsonWriter<W> {
-    /// JSON on `out`; `head` is an object whose members come before `"rows"` (the
-    /// optimizer, the schedule description, the data).
-    pub fn new(out: W, lr: LrColumn, head: Json) -> Self {
-        JsonWriter {
-            out: BufWriter::new(out),
-            lr,
-            head,
-            first: true,
-            line: Vec::with_capacity(64),
-        }
+impl Json {
+    /// JSON showing `lr`; the members of `head` come before `"rows"` (the optimizer, the
+    /// schedule description, the data).
+    pub fn new(lr: LrColumn, head: serde_json::Value) -> Self {
+        let head = match head {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        Json { lr, head }
     }
 }
 
-impl<W: Write> RowWriter for JsonWriter<W> {
-    fn begin(&mut self) -> io::Result<()> {
-        // The same shape as `lrsched json`: compact, one row a line.
-        self.out.write_all(b"{")?;
-        if let Json::Object(map) = &self.head {
-            for (key, value) in map {
-                serde_json::to_writer(&mut self.out, key)?;
-                self.out.write_all(b":")?;
-                serde_json::to_writer(&mut self.out, value)?;
-                self.out.write_all(b",")?;
+impl Format for Json {
+    type Row = Row;
+    type End = Ending;
+
+    fn header(&self, out: &mut Vec<u8>) {
+        // The same shape as `lrsched json`: compact, one row a line. Serialising strings and
+        // values into a Vec cannot fail.
+        out.push(b'{');
+        for (key, value) in &self.head {
+            let _ = serde_json::to_writer(&mut *out, key);
+            out.push(b':');
+            let _ = serde_json::to_writer(&mut *out, value);
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"rows\":[");
+    }
+
+    fn row(&self, row: &Row, first: bool, out: &mut Vec<u8>) {
+        out.extend_from_slice(if first { b"\n" } else { b",\n" });
+        out.extend_from_slice(b"{\"step\":");
+        push_int(out, row.step);
+        out.extend_from_slice(b",\"lr\":");
+        push_json_number(out, self.lr.of(row));
+        out.extend_from_slice(b",\"loss\":");
+        push_json_number(out, f64::from(row.loss));
+        out.push(b'}');
+    }
+
+    fn footer(&self, end: &Ending, out: &mut Vec<u8>) {
+        match end {
+            Ending::Trained(model) => {
+                out.extend_from_slice(b"\n],\"weight\":[");
+                for (i, &w) in model.weight.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    push_json_number(out, f64::from(w));
+                }
+                out.extend_from_slice(b"],\"bias\":");
+                push_json_number(out, f64::from(model.bias));
+                out.extend_from_slice(b"}\n");
+            }
+            Ending::Diverged(diverged) => {
+                out.extend_from_slice(b"\n],\"diverged\":{\"step\":");
+                push_int(out, diverged.step);
+                out.extend_from_slice(b",\"lr\":");
+                push_json_number(out, diverged.lr);
+                out.extend_from_slice(b",\"what\":");
+                out.extend_from_slice(match diverged.what {
+                    Divergence::Loss(_) => b"\"loss\"",
+                    Divergence::Parameters => b"\"parameters\"",
+                });
+                out.extend_from_slice(b",\"message\":");
+                let _ = serde_json::to_writer(&mut *out, &diverged.to_string());
+                out.extend_from_slice(b"}}\n");
             }
         }
-        self.out.write_all(b"\"rows\":[")
-    }
-
-    fn row(&mut self, row: &Row) -> io::Result<()> {
-        self.line.clear();
-        self.line
-            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
-        self.first = false;
-        self.line.extend_from_slice(b"{\"step\":");
-        push_int(&mut self.line, row.step);
-        self.line.extend_from_slice(b",\"lr\":");
-        push_json_number(&mut self.line, self.lr.of(row));
-        self.line.extend_from_slice(b",\"loss\":");
-        push_json_number(&mut self.line, f64::from(row.loss));
-        self.line.push(b'}');
-        self.out.write_all(&self.line)
-    }
-
-    fn finish(&mut self, model: &Linear) -> io::Result<()> {
-        self.line.clear();
-        self.line.extend_from_slice(b"\n],\"weight\":[");
-        for (i, &w) in model.weight.iter().enumerate() {
-            if i > 0 {
-                self.line.push(b',');
-            }
-            push_json_number(&mut self.line, f64::from(w));
-        }
-        self.line.extend_from_slice(b"],\"bias\":");
-        push_json_number(&mut self.line, f64::from(model.bias));
-        self.line.extend_from_slice(b"}\n");
-        self.out.write_all(&self.line)?;
-        self.out.flush()
-    }
-
-    fn diverged(&mut self, diverged: &Diverged) -> io::Result<()> {
-        self.line.clear();
-        self.line.extend_from_slice(b"\n],\"diverged\":{\"step\":");
-        push_int(&mut self.line, diverged.step);
-        self.line.extend_from_slice(b",\"lr\":");
-        push_json_number(&mut self.line, diverged.lr);
-        self.line.extend_from_slice(b",\"what\":");
-        self.line.extend_from_slice(match diverged.what {
-            Divergence::Loss(_) => b"\"loss\"",
-            Divergence::Parameters => b"\"parameters\"",
-        });
-        self.line.extend_from_slice(b",\"message\":");
-        serde_json::to_writer(&mut self.line, &diverged.to_string())?;
-        self.line.extend_from_slice(b"}}\n");
-        self.out.write_all(&self.line)?;
-        self.out.flush()
     }
 }
 
