@@ -336,6 +336,34 @@ pub(crate) fn fold(args: impl IntoIterator<Item = f64>, pick: fn(f64, f64) -> f6
 }
 
 impl Ast {
+    /// The names the expression uses (variables and constants), each once, in the order
+    /// they first appear in the source. Walks with a stack, as the compiler does, so a tree
+    /// [`super::MAX_DEPTH`] levels tall cannot overflow the thread's stack.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            let children: Vec<&Ast> = match node {
+                Ast::Number(_) => Vec::new(),
+                Ast::Name(name, _) => {
+                    if !names.contains(&name.as_str()) {
+                        names.push(name);
+                    }
+                    Vec::new()
+                }
+                Ast::Neg(a) | Ast::Call(_, a) => vec![a],
+                Ast::Binary(_, a, b) => vec![a, b],
+                Ast::Compare(first, rest) => std::iter::once(&**first)
+                    .chain(rest.iter().map(|(_, operand)| operand))
+                    .collect(),
+                Ast::Min(args) | Ast::Max(args) => args.iter().collect(),
+                Ast::If(c, a, b) => vec![c, a, b],
+            };
+            stack.extend(children.into_iter().rev());
+        }
+        names
+    }
+
     /// Evaluates the tree directly, looking each name up in `values` (then among the
     /// constants; an unbound name is NaN). Slow and simple: the reference that compiled
     /// programs are tested against.

@@ -1,5 +1,5 @@
 //! Output formats, one module each behind one small trait, [`Format`]: a format turns rows
-//! into bytes, and [`write`] streams a schedule's rows through the engine, so any number of
+//! into bytes, and [`write()`] streams a schedule's rows through the engine, so any number of
 //! steps is written in constant memory. Only the plot reduces points (to screen columns).
 
 pub mod csv;
