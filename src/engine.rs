@@ -394,7 +394,11 @@ fn earlier(a: Option<Stop>, b: Stop) -> Option<Stop> {
 /// multiplier is rare, so the common case is one pass of comparisons over the batch.
 fn first_error(schedule: &dyn Schedule, points: &[Point]) -> Option<(usize, Stop)> {
     let nan = |p: &Point| p.lr.is_nan() || p.multiplier.is_nan();
-    if !points.iter().any(nan) {
+    // `|` rather than `||` and `any`: no branch a point, so the scan vectorises.
+    let any_nan = points.iter().fold(false, |seen, p| {
+        seen | p.lr.is_nan() | p.multiplier.is_nan()
+    });
+    if !any_nan {
         return None;
     }
     points.iter().enumerate().find_map(|(i, p)| {
@@ -617,7 +621,6 @@ impl Run<'_> {
             return None;
         }
         self.position = 0;
-        self.batch.clear();
         match &self.source {
             RunSource::Seek(schedule) => {
                 let blank = Point {
@@ -625,6 +628,7 @@ impl Run<'_> {
                     multiplier: 0.0,
                     lr: 0.0,
                 };
+                // Overwritten whole by `fill`: only a shorter last batch shrinks it.
                 self.batch.resize(n, blank);
                 if self.steps.every <= 1 {
                     schedule.fill(self.steps.step_of(self.next_row), &mut self.batch);
@@ -639,12 +643,14 @@ impl Run<'_> {
                 }
             }
             RunSource::Slice(points) => {
+                self.batch.clear();
                 // Checked already by the thread that evaluated them.
                 let start = ((self.next_row - self.first_row) as usize).min(points.len());
                 let end = (start + n).min(points.len());
                 self.batch.extend_from_slice(&points[start..end]);
             }
             RunSource::Stream(cursor) => {
+                self.batch.clear();
                 let stop = cursor.take(n as u64, &mut self.batch);
                 if let Some(stop) = stop {
                     self.halt(stop);
@@ -679,6 +685,18 @@ impl Iterator for Run<'_> {
         let point = self.batch[self.position];
         self.position += 1;
         Some(point)
+    }
+
+    /// A batch at a time: the loop over each batch is a plain loop over a slice, which is
+    /// what `for_each` and the other consuming adapters run.
+    #[inline]
+    fn fold<B, G: FnMut(B, Point) -> B>(mut self, init: B, mut g: G) -> B {
+        let start = self.position.min(self.batch.len());
+        let mut acc = self.batch[start..].iter().fold(init, |acc, &p| g(acc, p));
+        while let Some(batch) = self.next_batch() {
+            acc = batch.iter().fold(acc, |acc, &p| g(acc, p));
+        }
+        acc
     }
 }
 

@@ -136,7 +136,7 @@ impl Series {
             let mut part: Vec<Option<Column>> = vec![None; columns as usize];
             let mut c = u64::MAX;
             let mut next_boundary = 0;
-            for p in chunk.points(0) {
+            chunk.points(0).for_each(|p| {
                 if c == u64::MAX || p.step >= next_boundary {
                     c = column_of(p.step);
                     next_boundary = if c + 1 == columns {
@@ -149,7 +149,7 @@ impl Series {
                     Some(column) => column.add(p),
                     slot @ None => *slot = Some(Column::new(p)),
                 }
-            }
+            });
             part
         };
         let mut reduced: Vec<Option<Column>> = vec![None; columns as usize];
