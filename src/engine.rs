@@ -117,7 +117,7 @@ const BATCH: usize = 1024;
 
 /// Chunks in flight per thread: enough to keep every thread busy while the fold catches
 /// up, few enough that memory stays flat.
-const WINDOW_PER_THREAD: usize = 4;
+const WINDOW_PER_THREAD: usize = 3;
 
 /// Where a run stopped: the schedule's home library raises at `step`
 /// ([`Schedule::error_at`]). Every row before it was mapped and folded.
@@ -298,7 +298,8 @@ fn ordered<'s, T, E>(
 where
     T: Send + 's,
 {
-    type Done<T> = std::thread::Result<(T, Option<Stop>)>;
+    // A task's result, its stop, and the point buffers it is done with.
+    type Done<T> = std::thread::Result<(T, Option<Stop>, Vec<Vec<Point>>)>;
     let rows = steps.rows();
     let chunk_rows = grain.chunk_rows();
     let chunks = rows.div_ceil(chunk_rows);
@@ -310,6 +311,8 @@ where
         .collect();
     let (sender, receiver) = mpsc::channel::<(u64, Done<T>)>();
     let mut waiting: VecDeque<Option<Done<T>>> = VecDeque::new();
+    // Point buffers of streamed chunks, reused: a fresh one a chunk costs page faults.
+    let mut spare: Vec<Vec<Point>> = Vec::new();
     let mut next_spawn = 0u64;
     let mut next_fold = 0u64;
     // The last chunk to spawn: fewer when a streamed schedule stops early.
@@ -323,7 +326,8 @@ where
             for cursor in &mut cursors {
                 evaluated.push(cursor.as_mut().map(|cursor| {
                     let previous = cursor.last;
-                    let mut points = Vec::with_capacity((end_row - first_row) as usize);
+                    let mut points = spare.pop().unwrap_or_default();
+                    points.clear();
                     if let Some(s) = cursor.take(end_row - first_row, &mut points) {
                         stop = earlier(stop.take(), s);
                     }
@@ -347,7 +351,16 @@ where
                         .collect();
                     let chunk = Chunk::new(steps, first_row, end_row, sources, stop);
                     let result = map(&chunk);
-                    (result, chunk.stop.take())
+                    let stop = chunk.stop.take();
+                    let buffers = chunk
+                        .sources
+                        .into_iter()
+                        .filter_map(|source| match source {
+                            Source::Points { points, .. } => Some(points),
+                            _ => None,
+                        })
+                        .collect();
+                    (result, stop, buffers)
                 }));
                 // The receiver is gone only when the fold has failed and nobody waits.
                 let _ = sender.send((chunk_index, done));
@@ -370,10 +383,11 @@ where
         let Some(Some(done)) = waiting.pop_front() else {
             return Ok(None);
         };
-        let (result, stop) = match done {
+        let (result, stop, buffers) = match done {
             Ok(done) => done,
             Err(payload) => panic::resume_unwind(payload),
         };
+        spare.extend(buffers);
         fold(result)?;
         if stop.is_some() {
             return Ok(stop);
