@@ -152,11 +152,9 @@ impl Default for Engine {
 }
 
 impl Engine {
-    /// Every core (or `RAYON_NUM_THREADS` threads).
+    /// Every core (or `RAYON_NUM_THREADS` threads). The threads start with the first run
+    /// long enough to use them, so short outputs start none.
     pub fn new() -> Self {
-        if rayon::current_num_threads() <= 1 {
-            return Engine::single();
-        }
         Engine {
             pool: Pool::Global,
             eager: false,
@@ -224,7 +222,8 @@ impl Engine {
         } else {
             rows >= grain.parallel_min_rows()
         };
-        let parallel = self.threads() > 1 && long && (seekable || grain == Grain::Text);
+        // `threads()` starts rayon's global pool: ask only for a run that would use it.
+        let parallel = long && (seekable || grain == Grain::Text) && self.threads() > 1;
         match &self.pool {
             Pool::Global if parallel => rayon::in_place_scope(|scope| {
                 ordered(scope, self, schedules, steps, grain, &map, &mut fold)
