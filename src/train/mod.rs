@@ -1,5 +1,6 @@
-//! The training demo: `nn.Linear(n, 1)` fitted with `MSELoss` and SGD or Adam while a
-//! schedule sets the learning rate, in `f32` arithmetic that reproduces PyTorch's losses.
+//! The training demo: `nn.Linear(n, 1)` fitted with `MSELoss` and SGD, Adam or AdamW while a
+//! schedule sets the learning rate (and, for `CyclicLR` and `OneCycleLR`, the momentum), in
+//! `f32` arithmetic that reproduces PyTorch's losses.
 //!
 //! Each step does what the PyTorch loop does:
 //!
@@ -39,7 +40,7 @@ use std::fmt;
 
 pub use data::{DataSource, Dataset, InitSource, Seeded};
 pub use model::{Gradients, Linear};
-pub use optim::Optimizer;
+pub use optim::{Optimizer, Settings};
 
 use crate::error::{Error, Result};
 use crate::format::py_repr;
@@ -138,6 +139,7 @@ pub struct Training<'a> {
     model: Linear,
     state: State,
     grads: Gradients,
+    schedule: &'a dyn Schedule,
     points: Box<dyn Iterator<Item = Point> + Send + 'a>,
     /// The schedule's point for the step about to run (looked ahead for `next_lr`).
     current: Option<Point>,
@@ -149,12 +151,13 @@ pub struct Training<'a> {
 }
 
 impl<'a> Training<'a> {
-    /// A run of `steps` steps from `model` over `data`. The error is [`Error::Input`] when
-    /// the model's weights do not match the data's features.
+    /// A run of `steps` steps from `model` over `data`, with `optimizer` (an [`Optimizer`]
+    /// with torch's defaults, or [`Settings`]). The error is [`Error::Input`] when the model's
+    /// weights do not match the data's features.
     pub fn new(
         data: &'a Dataset,
         model: Linear,
-        optimizer: Optimizer,
+        optimizer: impl Into<Settings>,
         schedule: &'a dyn Schedule,
         steps: u64,
     ) -> Result<Self> {
@@ -169,7 +172,8 @@ impl<'a> Training<'a> {
         let current = points.next();
         Ok(Training {
             data,
-            state: State::new(optimizer, model.features()),
+            state: State::new(optimizer.into(), model.features()),
+            schedule,
             grads: Gradients::default(),
             model,
             points,
@@ -217,7 +221,8 @@ impl Iterator for Training<'_> {
                 what: Divergence::Loss(loss),
             }));
         }
-        self.state.step(&mut self.model, &self.grads, lr);
+        let momentum = self.schedule.momentum(step);
+        self.state.step(&mut self.model, &self.grads, lr, momentum);
         if !self.model.is_finite() {
             self.pending = Some(Diverged {
                 step,
