@@ -168,6 +168,9 @@ pub struct ListArgs {
     /// The catalogue as a Markdown table (as in the README)
     #[arg(long, conflicts_with = "name")]
     pub markdown: bool,
+    /// How each --runtime steps the scheduler, with the upstream source of the rule
+    #[arg(long, conflicts_with_all = ["name", "markdown"])]
+    pub runtimes: bool,
 }
 
 /// `lrsched train`'s own flags; the schedule flags default to the demo's run (--steps 10,

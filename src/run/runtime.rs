@@ -92,7 +92,7 @@ pub static RULES: &[RuntimeRule] = &[
                skipped: update u uses step u; --logged: the learning_rate logged at step s \
                (s % logging_steps == 0, a ratio below 1 is ceil(max_steps x it)) is update \
                s-1's",
-        source: "transformers 5.24 trainer.py:1942-1955, 2250-2266; trainer_callback.py:165, 572",
+        source: "transformers 5.24 trainer.py:1942-1955, 2250-2266; trainer_callback.py:166, 572",
     },
     RuntimeRule {
         name: "accelerate",
@@ -117,14 +117,42 @@ pub static RULES: &[RuntimeRule] = &[
     },
 ];
 
-/// Writes the table of runtimes for `lrsched list --runtimes`.
-pub fn write_rules(out: &mut dyn Write) -> Result<()> {
-    let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
-    for r in RULES {
-        writeln!(out, "{:<width$}  {}", r.name, r.rule)?;
-        writeln!(out, "{:<width$}  source: {}", "", r.source)?;
+/// Writes the table of runtimes for `lrsched list --runtimes`, wrapped to `width` columns.
+pub fn write_rules(out: &mut dyn Write, width: usize) -> Result<()> {
+    let indent = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0) + 2;
+    for (i, r) in RULES.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        let source = format!("source: {}", r.source);
+        let lines = wrap(r.rule, width.saturating_sub(indent).max(30))
+            .into_iter()
+            .chain(wrap(&source, width.saturating_sub(indent).max(30)));
+        for (j, line) in lines.enumerate() {
+            let name = if j == 0 { r.name } else { "" };
+            writeln!(out, "{name:<indent$}{line}")?;
+        }
     }
     Ok(())
+}
+
+/// Splits `text` into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 impl Runtime {
@@ -259,7 +287,7 @@ impl RuntimeMap<'_> {
     }
 
     /// Lightning's steps before update `u`: per epoch (`current_epoch + 1`) or per update
-    /// whose last `batch_idx + 1` divides by `frequency` (training_epoch_loop.py:479-485).
+    /// whose last `batch_idx + 1` divides by `frequency` (training_epoch_loop.py:482-486).
     fn lightning_steps(&self, u: u64, interval: Interval, frequency: u64) -> u64 {
         if u == 0 {
             return 0;

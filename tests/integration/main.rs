@@ -10,5 +10,6 @@ mod fuzz_regressions;
 mod golden;
 mod properties;
 mod readme;
+mod run_cli;
 mod train;
 mod trainer_runs;
