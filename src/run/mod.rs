@@ -253,7 +253,7 @@ pub struct Derivation {
     /// The framework whose rules were applied.
     pub framework: Framework,
     /// The inputs, as given.
-    pub run: Run,
+    pub inputs: Run,
     /// Batches (micro-batches) per epoch on each device; absent for a streamed dataset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batches_per_epoch: Option<Quantity>,

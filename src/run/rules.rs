@@ -103,6 +103,15 @@ impl From<&Run> for Plan {
     }
 }
 
+/// `1 epoch`, `3 epochs`, `1.1 epochs`.
+fn epochs_text(e: f64) -> String {
+    if e == 1.0 {
+        "1 epoch".to_string()
+    } else {
+        format!("{} epochs", num(e))
+    }
+}
+
 fn ceil_div(a: u64, b: u64) -> u64 {
     a.div_ceil(b)
 }
@@ -232,7 +241,7 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
         let m = m as u64;
         return Ok(Derivation {
             framework: fw,
-            run: run.clone(),
+            inputs: run.clone(),
             batches_per_epoch: None,
             updates_per_epoch: None,
             total_updates: Quantity::new(
@@ -290,7 +299,7 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
         ));
         return Ok(Derivation {
             framework: fw,
-            run: run.clone(),
+            inputs: run.clone(),
             batches_per_epoch: Some(batches_q),
             updates_per_epoch: None,
             total_updates: Quantity::new(0, "empty dataloader: 0 updates"),
@@ -340,8 +349,8 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
         let product = e * updates as f64;
         let max_steps = ceil_steps(product, "epochs x updates/epoch")?;
         let how = format!(
-            "x {} epochs = {max_steps} updates{}",
-            num(e),
+            "x {} = {max_steps} updates{}",
+            epochs_text(e),
             float_trap(e, updates as f64, product)
         );
         // `epoch_based = max_steps < 0` (trainer.py:2511): max_steps=0 stays 0.
@@ -368,7 +377,7 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
     };
     Ok(Derivation {
         framework: fw,
-        run: run.clone(),
+        inputs: run.clone(),
         batches_per_epoch: Some(batches_q),
         updates_per_epoch: Some(updates_q),
         total_updates: total_q,
@@ -483,8 +492,8 @@ fn axolotl(run: &Run, c: &Common) -> Result<Derivation> {
             Some((
                 steps,
                 format!(
-                    "axolotl: ceil({n} samples x {} epochs / ({} x {} x {})) = {steps} steps",
-                    num(e),
+                    "axolotl: ceil({n} samples x {} / ({} x {} x {})) = {steps} steps",
+                    epochs_text(e),
                     c.batch,
                     c.accum,
                     c.devices
@@ -614,10 +623,13 @@ fn torchtune(run: &Run, c: &Common) -> Result<Derivation> {
     let total = epochs * updates;
     Ok(Derivation {
         framework: fw,
-        run: run.clone(),
+        inputs: run.clone(),
         batches_per_epoch: Some(Quantity::new(batches, how)),
         updates_per_epoch: Some(Quantity::new(updates, updates_how)),
-        total_updates: Quantity::new(total, format!("x {epochs} epochs = {total} updates")),
+        total_updates: Quantity::new(
+            total,
+            format!("x {} = {total} updates", epochs_text(epochs as f64)),
+        ),
         max_steps: Quantity::new(total, format!("{total} updates")),
         num_warmup_steps: whole_warmup(run)?,
         num_training_steps: Quantity::new(
@@ -652,7 +664,7 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
     let streamed = |m: u64| -> Result<Derivation> {
         Ok(Derivation {
             framework: fw,
-            run: run.clone(),
+            inputs: run.clone(),
             batches_per_epoch: None,
             updates_per_epoch: None,
             total_updates: Quantity::new(m, format!("max_steps {m} = {m} updates")),
@@ -690,7 +702,8 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
     let whole = micro / c.accum;
     let total = cap.map_or(whole, |m| m.min(whole));
     let mut total_how = format!(
-        "x {epochs} epochs = {micro} micro-batches / accum {} = {whole} updates",
+        "x {} = {micro} micro-batches / accum {} = {whole} updates",
+        epochs_text(epochs as f64),
         c.accum
     );
     if total < whole {
@@ -698,7 +711,7 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
     }
     Ok(Derivation {
         framework: fw,
-        run: run.clone(),
+        inputs: run.clone(),
         batches_per_epoch: Some(Quantity::new(batches, how)),
         updates_per_epoch: Some(Quantity::new(
             batches / c.accum,
@@ -737,7 +750,7 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
     let streamed = |m: u64| -> Result<Derivation> {
         Ok(Derivation {
             framework: fw,
-            run: run.clone(),
+            inputs: run.clone(),
             batches_per_epoch: None,
             updates_per_epoch: None,
             total_updates: Quantity::new(m, format!("max_steps {m} = {m} updates")),
@@ -778,7 +791,7 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
     let updates = ceil_div(batches, c.accum);
     let whole = epochs * updates;
     let total = cap.map_or(whole, |m| m.min(whole));
-    let mut total_how = format!("x {epochs} epochs = {whole} updates");
+    let mut total_how = format!("x {} = {whole} updates", epochs_text(epochs as f64));
     if total < whole {
         total_how.push_str(&format!(", max_steps {total}"));
     }
@@ -793,7 +806,7 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
     }
     Ok(Derivation {
         framework: fw,
-        run: run.clone(),
+        inputs: run.clone(),
         batches_per_epoch: Some(Quantity::new(batches, how)),
         updates_per_epoch: Some(Quantity::new(
             updates,

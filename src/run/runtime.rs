@@ -30,7 +30,7 @@ pub enum Interval {
 
 /// The code that steps the scheduler during training.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "runtime", rename_all = "lowercase")]
+#[serde(tag = "name", rename_all = "lowercase")]
 pub enum Runtime {
     /// Your own loop calling `scheduler.step()` once after each `optimizer.step()`: update
     /// `u` uses step `u`.
@@ -320,7 +320,7 @@ impl RuntimeMap<'_> {
             return 0;
         }
         let plan = self.derivation.update_plan(k - 1);
-        let accum = self.derivation.run.grad_accum.unwrap_or(1).max(1);
+        let accum = self.derivation.inputs.grad_accum.unwrap_or(1).max(1);
         let period = frequency / gcd(accum, frequency);
         let full = (k - 1) / period;
         full + u64::from(plan.last_batch % frequency == 0)

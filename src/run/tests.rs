@@ -569,9 +569,9 @@ fn the_derivation_serialises_for_lrsched_json() {
         json["num_warmup_steps"]["how"],
         "warmup ratio 0.1 -> 10 steps"
     );
-    assert_eq!(json["run"]["samples"], 1001);
+    assert_eq!(json["inputs"]["samples"], 1001);
     assert!(json.get("notes").is_none());
-    assert!(json["run"].get("devices").is_none());
+    assert!(json["inputs"].get("devices").is_none());
 }
 
 #[test]
