@@ -477,7 +477,7 @@ fn axolotl(run: &Run, c: &Common) -> Result<Derivation> {
     // utils/config/__init__.py:209-237: batch_size = micro_batch_size * G, times the world
     // size under DDP/FSDP.
     let global = c.batch * c.accum * c.devices;
-    // utils/trainer.py:548-550: ceil(len(train_dataset) * num_epochs / batch_size), in
+    // utils/trainer.py:526-528: ceil(len(train_dataset) * num_epochs / batch_size), in
     // doubles; utils/data/sft.py:115-120 caps it by max_steps.
     let computed = match run.samples {
         Some(n) => {
