@@ -186,6 +186,12 @@ impl Planned {
                 total.saturating_sub(1)
             )));
         }
+        if self.logging_steps.is_some() && (range.from > 0 || range.every > 1) {
+            return Err(Error::input(
+                "--from and --every choose updates; --logged writes the logging steps, which \
+                 --logging-steps chooses",
+            ));
+        }
         let mut logged = match self.logging_steps {
             Some(every) => Some(map.logged_steps(every, false)?.peekable()),
             None => None,

@@ -320,6 +320,22 @@ fn run_flags_are_refused_with_reasons() {
         "the run makes no optimizer update: 10 samples / (2 x 1) = 5 batches/epoch; \
          / accum 1 = 5 updates/epoch; x 0 epochs = 0 updates; no warmup",
     );
+    rejects(
+        &[
+            "csv",
+            "--samples",
+            "10",
+            "--batch-size",
+            "2",
+            "--epochs",
+            "1",
+            "--logged",
+            "--every",
+            "2",
+        ],
+        "--from and --every choose updates; --logged writes the logging steps, which \
+         --logging-steps chooses",
+    );
     // Without --samples the run flags mean nothing.
     lrsched()
         .args(["csv", "--batch-size", "2"])

@@ -137,6 +137,20 @@ fn check_case(case: &Value) -> Vec<String> {
         }
     }
 
+    // state.epoch at the end: epoch + (step + 1) / steps_in_epoch (trainer.py:1956), which
+    // checks where the last update's last micro-batch falls.
+    if let (Some(want), Some(last)) = (
+        case["final_epoch"].as_f64(),
+        d.total_updates.value.checked_sub(1),
+    ) {
+        let plan = d.update_plan(last);
+        let batches = d.batches_per_epoch.as_ref().expect("a length").value;
+        let got = plan.epoch as f64 + plan.last_batch as f64 / batches as f64;
+        if got.to_bits() != want.to_bits() {
+            failures.push(format!("{id}: final epoch {got:?}, the Trainer's {want:?}"));
+        }
+    }
+
     // The lr of every update, through the registry as `--schedule` builds it.
     let s = &case["settings"];
     let name = s["lr_scheduler_type"].as_str().expect("type");
