@@ -106,7 +106,8 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
     .derive()?;
     if derivation.num_training_steps.value == 0 {
         return Err(Error::input(format!(
-            "the run makes no optimizer update: {}",
+            "the run gives the schedule a horizon of 0 steps (num_training_steps), which \
+             lrsched cannot evaluate: {}",
             derivation.summary()
         )));
     }

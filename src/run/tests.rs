@@ -593,3 +593,20 @@ fn names_get_suggestions() {
         assert_eq!(Runtime::named(name, 2).unwrap().name(), name);
     }
 }
+
+#[test]
+fn max_steps_zero_is_kept_and_the_first_update_still_runs() {
+    // `epoch_based = max_steps < 0` keeps 0; the stop check comes after an update.
+    let d = Run {
+        max_steps: Some(0),
+        ..trainer(100, 8, 1, 2.0)
+    }
+    .derive()
+    .unwrap();
+    assert_eq!(counts(&d), [1, 0, 0, 0]);
+    assert_eq!(d.total_updates.how, "max_steps 0 = 1 updates");
+    assert_eq!(d.notes.len(), 1);
+    // With no epoch to run there is no update at all.
+    let d = trainer(100, 8, 1, 0.0).derive().unwrap();
+    assert_eq!(counts(&d), [0, 0, 0, 0]);
+}

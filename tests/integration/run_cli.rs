@@ -317,7 +317,8 @@ fn run_flags_are_refused_with_reasons() {
             "--epochs",
             "0",
         ],
-        "the run makes no optimizer update: 10 samples / (2 x 1) = 5 batches/epoch; \
+        "the run gives the schedule a horizon of 0 steps (num_training_steps), which lrsched \
+         cannot evaluate: 10 samples / (2 x 1) = 5 batches/epoch; \
          / accum 1 = 5 updates/epoch; x 0 epochs = 0 updates; no warmup",
     );
     rejects(
