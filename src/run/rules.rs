@@ -679,8 +679,9 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
         })
     };
     let (n, epochs) = match (run.samples, epochs, cap) {
-        (Some(n), Some(e), _) => (n, e),
-        (_, _, Some(m)) => return streamed(m),
+        (Some(n), Some(e), _) => (n, Some(e)),
+        (Some(n), None, Some(_)) => (n, None),
+        (None, _, Some(m)) => return streamed(m),
         (None, _, None) => {
             return Err(Error::input(format!(
                 "the run needs the dataset size: give {} (or {} for a loop of that many updates)",
@@ -698,17 +699,28 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
     };
     let drop_last = run.drop_last.unwrap_or(false);
     let (batches, last_batch, how) = sampler_batches(n, c.batch, c.devices, drop_last);
-    let micro = epochs * batches;
-    let whole = micro / c.accum;
-    let total = cap.map_or(whole, |m| m.min(whole));
-    let mut total_how = format!(
-        "x {} = {micro} micro-batches / accum {} = {whole} updates",
-        epochs_text(epochs as f64),
-        c.accum
-    );
-    if total < whole {
-        total_how.push_str(&format!(", max_steps {total}"));
-    }
+    let (total, total_how) = match epochs {
+        Some(epochs) => {
+            let micro = epochs * batches;
+            let whole = micro / c.accum;
+            let total = cap.map_or(whole, |m| m.min(whole));
+            let mut how = format!(
+                "x {} = {micro} micro-batches / accum {} = {whole} updates",
+                epochs_text(epochs as f64),
+                c.accum
+            );
+            if total < whole {
+                how.push_str(&format!(", max_steps {total}"));
+            }
+            (total, how)
+        }
+        // A loop that runs until max_steps updates, over as many epochs as that takes.
+        None => {
+            let m = cap.unwrap_or(0);
+            let total = if batches == 0 { 0 } else { m };
+            (total, format!("max_steps {m} = {total} updates"))
+        }
+    };
     Ok(Derivation {
         framework: fw,
         inputs: run.clone(),
@@ -768,9 +780,11 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
         })
     };
     let (n, epochs) = match (run.samples, epochs, cap) {
-        (Some(n), Some(e), _) => (n, e),
-        // With max_steps and no max_epochs, Lightning sets max_epochs = -1 (unbounded).
-        (_, _, Some(m)) => return streamed(m),
+        (Some(n), Some(e), _) => (n, Some(e)),
+        // With max_steps and no max_epochs, Lightning sets max_epochs = -1 (unbounded), and
+        // estimated_stepping_batches is max_steps (trainer/trainer.py:1769-1770).
+        (Some(n), None, Some(_)) => (n, None),
+        (None, _, Some(m)) => return streamed(m),
         (None, _, None) => {
             return Err(Error::input(format!(
                 "the run needs the dataset size: give {} (or {} for a dataset without a length)",
@@ -789,19 +803,36 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
     let drop_last = run.drop_last.unwrap_or(false);
     let (batches, last_batch, how) = sampler_batches(n, c.batch, c.devices, drop_last);
     let updates = ceil_div(batches, c.accum);
-    let whole = epochs * updates;
-    let total = cap.map_or(whole, |m| m.min(whole));
-    let mut total_how = format!("x {} = {whole} updates", epochs_text(epochs as f64));
-    if total < whole {
-        total_how.push_str(&format!(", max_steps {total}"));
-    }
-    let estimated = updates * epochs.max(1);
-    let estimated = cap.map_or(estimated, |m| m.min(estimated));
+    let (total, total_how, estimated) = match epochs {
+        Some(epochs) => {
+            let whole = epochs * updates;
+            let total = cap.map_or(whole, |m| m.min(whole));
+            let mut how = format!("x {} = {whole} updates", epochs_text(epochs as f64));
+            if total < whole {
+                how.push_str(&format!(", max_steps {total}"));
+            }
+            let estimated = updates * epochs.max(1);
+            (total, how, cap.map_or(estimated, |m| m.min(estimated)))
+        }
+        None => {
+            let m = cap.unwrap_or(0);
+            let total = if updates == 0 { 0 } else { m };
+            (
+                total,
+                format!("max_steps {m} = {total} updates (max_epochs unbounded)"),
+                m,
+            )
+        }
+    };
     let mut notes = Vec::new();
     if estimated != total {
         notes.push(format!(
-            "estimated_stepping_batches is {estimated} (it counts max_epochs {epochs} as 1) \
-             while the run makes {total} updates"
+            "estimated_stepping_batches is {estimated} while the run makes {total} updates{}",
+            if epochs == Some(0) {
+                " (it counts max_epochs 0 as one epoch)"
+            } else {
+                ""
+            }
         ));
     }
     Ok(Derivation {

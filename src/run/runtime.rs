@@ -230,20 +230,29 @@ impl Runtime {
                 "the accelerate runtime's number of processes is 0; it must be at least 1",
             ));
         }
+        let mut skipped = match self {
+            Runtime::DeepSpeed { skipped } => skipped.clone(),
+            _ => Vec::new(),
+        };
+        skipped.sort_unstable();
+        skipped.dedup();
         Ok(RuntimeMap {
             runtime: self,
             derivation,
             total_steps,
+            skipped,
         })
     }
 }
 
 /// A runtime applied to a run: which scheduler step each update uses.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RuntimeMap<'a> {
     runtime: &'a Runtime,
     derivation: &'a Derivation,
     total_steps: Option<u64>,
+    /// DeepSpeed's skipped updates, sorted, each once.
+    skipped: Vec<u64>,
 }
 
 /// One optimizer update and the lr it uses.
@@ -275,10 +284,7 @@ impl RuntimeMap<'_> {
                 // scheduler.py:78-80: OneCycleLR is stepped only while _step_count <= total_steps.
                 self.total_steps.map_or(steps, |t| steps.min(t))
             }
-            Runtime::DeepSpeed { skipped } => {
-                let before = skipped.iter().filter(|&&s| s < u).count() as u64;
-                u - before
-            }
+            Runtime::DeepSpeed { .. } => u - self.skipped.partition_point(|&s| s < u) as u64,
             Runtime::Lightning {
                 interval,
                 frequency,
@@ -299,8 +305,12 @@ impl RuntimeMap<'_> {
                 // the updates before `u` in its own epoch.
                 let per_epoch = self.updates_in_epoch();
                 let epoch = u / per_epoch;
-                epoch * self.stepping_updates_before(per_epoch, frequency)
-                    + self.stepping_updates_before(u % per_epoch, frequency)
+                let whole_epochs = if epoch == 0 {
+                    0
+                } else {
+                    epoch * self.stepping_updates_before(per_epoch, frequency)
+                };
+                whole_epochs + self.stepping_updates_before(u % per_epoch, frequency)
             }
         }
     }

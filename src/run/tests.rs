@@ -448,6 +448,10 @@ fn deepspeed_does_not_step_after_a_skipped_update() {
     let d = trainer(5, 1, 1, 1.0).derive().unwrap();
     let runtime = Runtime::DeepSpeed { skipped: vec![2] };
     assert_eq!(steps(&runtime, &d, None), [0, 1, 2, 2, 3]);
+    let runtime = Runtime::DeepSpeed {
+        skipped: vec![3, 0, 0],
+    };
+    assert_eq!(steps(&runtime, &d, None), [0, 0, 1, 2, 2]);
     assert_eq!(steps(&Runtime::Torch, &d, None), [0, 1, 2, 3, 4]);
 }
 
@@ -483,6 +487,23 @@ fn lightning_changes_the_lr_once_per_epoch_by_default() {
         steps(&step3, &d, None),
         [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3]
     );
+}
+
+#[test]
+fn lightning_step_interval_on_a_streamed_dataset() {
+    let d = Run {
+        samples: None,
+        max_steps: Some(6),
+        ..run(Framework::Lightning, 0, 4, 2, 1.0)
+    }
+    .derive()
+    .unwrap();
+    let step3 = Runtime::Lightning {
+        interval: Interval::Step,
+        frequency: 3,
+    };
+    // Batches 2, 4, 6, 8, 10, 12: the updates ending at 6 and 12 step.
+    assert_eq!(steps(&step3, &d, None), [0, 0, 0, 1, 1, 1]);
 }
 
 #[test]
@@ -609,4 +630,34 @@ fn max_steps_zero_is_kept_and_the_first_update_still_runs() {
     // With no epoch to run there is no update at all.
     let d = trainer(100, 8, 1, 0.0).derive().unwrap();
     assert_eq!(counts(&d), [0, 0, 0, 0]);
+}
+
+#[test]
+fn max_steps_without_epochs_still_has_epochs() {
+    // Lightning: max_epochs unbounded, 3 updates an epoch, 7 updates.
+    let d = Run {
+        epochs: None,
+        max_steps: Some(7),
+        ..run(Framework::Lightning, 6, 2, 1, 1.0)
+    }
+    .derive()
+    .unwrap();
+    assert_eq!(counts(&d), [7, 7, 0, 7]);
+    assert_eq!(
+        d.total_updates.how,
+        "max_steps 7 = 7 updates (max_epochs unbounded)"
+    );
+    let epoch = Runtime::named("lightning", 1).unwrap();
+    assert_eq!(steps(&epoch, &d, None), [0, 0, 0, 1, 1, 1, 2]);
+    // DeepSpeed: a loop of 5 updates over epochs of 3 micro-batches, accumulating 2.
+    let d = Run {
+        epochs: None,
+        max_steps: Some(5),
+        ..run(Framework::DeepSpeed, 6, 2, 2, 1.0)
+    }
+    .derive()
+    .unwrap();
+    assert_eq!(counts(&d), [5, 5, 0, 5]);
+    let epochs: Vec<u64> = (0..5).map(|u| d.update_plan(u).epoch).collect();
+    assert_eq!(epochs, [0, 1, 1, 2, 3]);
 }
