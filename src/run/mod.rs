@@ -372,6 +372,7 @@ impl Derivation {
     /// Where update `update` (0-based, below `total_updates`) falls: its epoch, the index of
     /// its last micro-batch in that epoch, its micro-batches and samples on each device.
     pub fn update_plan(&self, update: u64) -> UpdatePlan {
+        // Saturating arithmetic: absurd inputs give absurd plans, never a panic.
         match self.layout {
             Layout::PerEpoch {
                 batches,
@@ -384,17 +385,20 @@ impl Derivation {
                 let updates = updates.max(1);
                 let epoch = update / updates;
                 let k = update % updates;
-                let first = k * accum;
+                let first = k.saturating_mul(accum);
+                let end = (k + 1).saturating_mul(accum);
                 let end = if keep_remainder {
-                    ((k + 1) * accum).min(batches)
+                    end.min(batches)
                 } else {
-                    (k + 1) * accum
+                    end
                 };
                 let micro_batches = end.saturating_sub(first);
                 let samples = if end == batches {
-                    (micro_batches.saturating_sub(1)) * batch + last_batch
+                    (micro_batches.saturating_sub(1))
+                        .saturating_mul(batch)
+                        .saturating_add(last_batch)
                 } else {
-                    micro_batches * batch
+                    micro_batches.saturating_mul(batch)
                 };
                 UpdatePlan {
                     epoch,
@@ -410,24 +414,25 @@ impl Derivation {
                 last_batch,
             } => {
                 let batches = batches.max(1);
-                let last = (update + 1) * accum - 1;
-                let first = update * accum;
-                // Micro-batches that close an epoch are the short ones.
-                let short = (first..=last)
-                    .filter(|m| m % batches == batches - 1)
-                    .count() as u64;
+                let first = update.saturating_mul(accum);
+                let end = (update + 1).saturating_mul(accum);
+                // The micro-batches in first..end that close an epoch are the short ones.
+                let short = end / batches - first / batches;
+                let last = end - 1;
                 UpdatePlan {
                     epoch: last / batches,
                     last_batch: last % batches + 1,
                     micro_batches: accum,
-                    samples: accum * batch - short * (batch - last_batch),
+                    samples: accum
+                        .saturating_mul(batch)
+                        .saturating_sub(short.saturating_mul(batch - last_batch)),
                 }
             }
             Layout::Streamed { accum, batch } => UpdatePlan {
                 epoch: 0,
-                last_batch: (update + 1) * accum,
+                last_batch: (update + 1).saturating_mul(accum),
                 micro_batches: accum,
-                samples: accum * batch,
+                samples: accum.saturating_mul(batch),
             },
         }
     }
@@ -465,9 +470,13 @@ impl Derivation {
                 ..
             } => {
                 let updates = updates.max(1);
-                (update / updates) * batches + (update % updates) * accum
+                (update / updates)
+                    .saturating_mul(batches)
+                    .saturating_add((update % updates).saturating_mul(accum))
             }
-            Layout::Global { accum, .. } | Layout::Streamed { accum, .. } => update * accum,
+            Layout::Global { accum, .. } | Layout::Streamed { accum, .. } => {
+                update.saturating_mul(accum)
+            }
         }
     }
 }

@@ -476,7 +476,7 @@ fn axolotl(run: &Run, c: &Common) -> Result<Derivation> {
     let cfg_max = run.max_steps.filter(|&m| m > 0);
     // utils/config/__init__.py:209-237: batch_size = micro_batch_size * G, times the world
     // size under DDP/FSDP.
-    let global = c.batch * c.accum * c.devices;
+    let global = c.batch.saturating_mul(c.accum).saturating_mul(c.devices);
     // utils/trainer.py:526-528: ceil(len(train_dataset) * num_epochs / batch_size), in
     // doubles; utils/data/sft.py:115-120 caps it by max_steps.
     let computed = match run.samples {
@@ -620,7 +620,7 @@ fn torchtune(run: &Run, c: &Common) -> Result<Derivation> {
         updates = cap;
         updates_how.push_str(&format!(", max_steps_per_epoch {cap}"));
     }
-    let total = epochs * updates;
+    let total = epochs.saturating_mul(updates);
     Ok(Derivation {
         framework: fw,
         inputs: run.clone(),
@@ -701,7 +701,7 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
     let (batches, last_batch, how) = sampler_batches(n, c.batch, c.devices, drop_last);
     let (total, total_how) = match epochs {
         Some(epochs) => {
-            let micro = epochs * batches;
+            let micro = epochs.saturating_mul(batches);
             let whole = micro / c.accum;
             let total = cap.map_or(whole, |m| m.min(whole));
             let mut how = format!(
@@ -805,13 +805,13 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
     let updates = ceil_div(batches, c.accum);
     let (total, total_how, estimated) = match epochs {
         Some(epochs) => {
-            let whole = epochs * updates;
+            let whole = epochs.saturating_mul(updates);
             let total = cap.map_or(whole, |m| m.min(whole));
             let mut how = format!("x {} = {whole} updates", epochs_text(epochs as f64));
             if total < whole {
                 how.push_str(&format!(", max_steps {total}"));
             }
-            let estimated = updates * epochs.max(1);
+            let estimated = updates.saturating_mul(epochs.max(1));
             (total, how, cap.map_or(estimated, |m| m.min(estimated)))
         }
         None => {

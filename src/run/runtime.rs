@@ -308,9 +308,9 @@ impl RuntimeMap<'_> {
                 let whole_epochs = if epoch == 0 {
                     0
                 } else {
-                    epoch * self.stepping_updates_before(per_epoch, frequency)
+                    epoch.saturating_mul(self.stepping_updates_before(per_epoch, frequency))
                 };
-                whole_epochs + self.stepping_updates_before(u % per_epoch, frequency)
+                whole_epochs.saturating_add(self.stepping_updates_before(u % per_epoch, frequency))
             }
         }
     }

@@ -661,3 +661,47 @@ fn max_steps_without_epochs_still_has_epochs() {
     let epochs: Vec<u64> = (0..5).map(|u| d.update_plan(u).epoch).collect();
     assert_eq!(epochs, [0, 1, 1, 2, 3]);
 }
+
+#[test]
+fn extreme_inputs_give_errors_or_numbers_never_a_panic() {
+    let big = u64::MAX;
+    for framework in Framework::ALL {
+        for samples in [None, Some(0), Some(1), Some(1001), Some(big)] {
+            for (batch, accum, devices) in [(1, 1, 1), (8, 4, 3), (big, 1, 1), (1, big, big)] {
+                for epochs in [None, Some(0.0), Some(2.5), Some(3.0), Some(1e300)] {
+                    for max_steps in [None, Some(-1), Some(0), Some(7), Some(i64::MAX)] {
+                        let run = Run {
+                            framework,
+                            samples,
+                            batch_size: Some(batch),
+                            grad_accum: Some(accum),
+                            devices: Some(devices),
+                            epochs,
+                            max_steps,
+                            ..Run::default()
+                        };
+                        let Ok(d) = run.derive() else { continue };
+                        let total = d.total_updates.value;
+                        for u in [0, total / 2, total.saturating_sub(1)] {
+                            d.update_plan(u);
+                            d.micro_batches_before(u);
+                        }
+                        let runtimes = Runtime::NAMES
+                            .map(|name| Runtime::named(name, devices).unwrap())
+                            .into_iter()
+                            .chain([Runtime::Lightning {
+                                interval: Interval::Step,
+                                frequency: 3,
+                            }]);
+                        for runtime in runtimes {
+                            if let Ok(map) = runtime.map(&d, Some(5)) {
+                                map.scheduler_step(total.saturating_sub(1));
+                            }
+                        }
+                        d.summary();
+                    }
+                }
+            }
+        }
+    }
+}
