@@ -11,6 +11,7 @@ pub mod expr;
 pub mod format;
 pub mod output;
 pub mod parallel;
+pub mod run;
 pub mod schedule;
 pub mod spec;
 pub mod suggest;

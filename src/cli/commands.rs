@@ -8,7 +8,7 @@ use lrsched::error::{Error, Result};
 use lrsched::output::csv::Csv;
 use lrsched::output::json::Json;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
-use lrsched::output::rows::{self, RowFormat};
+use lrsched::output::rows::{self, RowFormat, RowWriter};
 use lrsched::output::svg::{self, SvgOptions};
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
@@ -19,6 +19,15 @@ use super::{Cli, ColorChoice, Command, OptimizerArg, PlotArgs, RangeArgs, TrainA
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Table(args) => {
+            if let Some(run) = super::run::plan(&args.run, &args.schedule, "table")? {
+                let mut writer = TableWriter::new(
+                    io::stdout().lock(),
+                    run.last_row(),
+                    args.digits.map(usize::from),
+                );
+                run.write(&args.range, &mut writer)?;
+                return Ok(0);
+            }
             let description = args.schedule.one("table")?;
             let schedule = description.build()?;
             let steps = range(description.ctx.steps, &args.range)?;
@@ -30,11 +39,27 @@ pub fn run(cli: Cli) -> Result<u8> {
             write_points(schedule.as_ref(), steps, &mut writer)?;
         }
         Command::Csv(args) => {
+            if let Some(run) = super::run::plan(&args.run, &args.schedule, "csv")? {
+                run.write(&args.range, &mut RowWriter::new(Csv, io::stdout().lock()))?;
+                return Ok(0);
+            }
             let description = args.schedule.one("csv")?;
             let steps = range(description.ctx.steps, &args.range)?;
             write_rows(&description, steps, &Csv)?;
         }
         Command::Json(args) => {
+            if let Some(run) = super::run::plan(&args.run, &args.schedule, "json")? {
+                let format = if args.lines {
+                    Json::lines()
+                } else {
+                    Json::document(&run.to_json())
+                };
+                run.write(
+                    &args.range,
+                    &mut RowWriter::new(format, io::stdout().lock()),
+                )?;
+                return Ok(0);
+            }
             let description = args.schedule.one("json")?;
             let steps = range(description.ctx.steps, &args.range)?;
             if args.lines {

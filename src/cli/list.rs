@@ -15,6 +15,9 @@ pub fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     if args.markdown {
         return markdown(out);
     }
+    if args.runtimes {
+        return lrsched::run::runtime::write_rules(out, WIDTH);
+    }
     match &args.name {
         Some(name) => detail(registry::find(name)?, out),
         None => catalogue(out),

@@ -5,6 +5,7 @@ mod check;
 mod commands;
 mod generate;
 mod list;
+mod run;
 
 use std::path::PathBuf;
 
@@ -110,6 +111,8 @@ pub struct TableArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
     #[command(flatten)]
+    pub run: run::RunArgs,
+    #[command(flatten)]
     pub range: RangeArgs,
     /// Round values to D significant digits (default: the shortest text that reads back exactly)
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
@@ -121,6 +124,8 @@ pub struct CsvArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
     #[command(flatten)]
+    pub run: run::RunArgs,
+    #[command(flatten)]
     pub range: RangeArgs,
 }
 
@@ -128,6 +133,8 @@ pub struct CsvArgs {
 pub struct JsonArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
     /// One JSON object per line, points only (JSON Lines)
@@ -171,6 +178,9 @@ pub struct ListArgs {
     /// The catalogue as a Markdown table (as in the README)
     #[arg(long, conflicts_with = "name")]
     pub markdown: bool,
+    /// How each --runtime steps the scheduler, with the upstream source of the rule
+    #[arg(long, conflicts_with_all = ["name", "markdown"])]
+    pub runtimes: bool,
 }
 
 /// `lrsched train`'s own flags; the schedule flags default to the demo's run (--steps 10,

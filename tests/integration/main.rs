@@ -10,5 +10,7 @@ mod fuzz_regressions;
 mod golden;
 mod properties;
 mod readme;
+mod run_cli;
 mod train;
 mod train_optimizers;
+mod trainer_runs;
