@@ -149,3 +149,31 @@ pub(super) const GET_LR: Entry = Entry {
     takes_warmup: true,
     build: build_get_lr,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_division_only_at_a_whole_warmup_equal_to_the_decay() {
+        let at = |w: f64, d: f64| GetLr {
+            learning_rate: 1.0,
+            min_lr: 0.1,
+            warmup_iters: w,
+            lr_decay_iters: d,
+            optimizer_lr: 1.0,
+        };
+        assert_eq!(at(5.0, 5.0).failure(), Some(5));
+        assert_eq!(at(0.0, 0.0).failure(), Some(0));
+        assert_eq!(
+            at(2.5, 2.5).failure(),
+            None,
+            "no whole it reaches the division"
+        );
+        assert_eq!(at(5.0, 6.0).failure(), None);
+        // warmup_iters > lr_decay_iters: the warmup, then min_lr.
+        let s = at(4.0, 2.0);
+        assert_eq!(s.get_lr(3.0), Some(0.8));
+        assert_eq!(s.get_lr(4.0), Some(0.1));
+    }
+}

@@ -9,6 +9,7 @@ mod cli;
 mod fuzz_regressions;
 mod golden;
 mod libraries;
+mod library_properties;
 mod properties;
 mod readme;
 mod train;

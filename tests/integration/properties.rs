@@ -624,7 +624,7 @@ fn strategies() -> Vec<(&'static str, MakeCases)> {
 #[test]
 fn every_built_in_has_a_strategy() {
     let covered: Vec<&str> = strategies().iter().map(|(name, _)| *name).collect();
-    // The other libraries' built-ins are tested in libraries.rs.
+    // The other libraries' built-ins have their own properties (library_properties.rs).
     let registered: Vec<&str> = registry::entries()
         .filter(|e| matches!(e.library, Library::Transformers | Library::Torch))
         .map(|e| e.name)

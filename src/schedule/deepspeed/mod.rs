@@ -70,3 +70,27 @@ fn total_num_steps(ctx: &Context, params: &Params) -> Result<f64> {
         .opt_float("total_num_steps")?
         .unwrap_or(ctx.steps as f64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(value: Value) -> String {
+        match positive_int("WarmupLR", "warmup_num_steps", Some(&value)) {
+            Ok(i) => format!("accepted {i}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn isinstance_int_is_checked_like_deepspeed() {
+        assert_eq!(message(Value::Int(3)), "accepted 3");
+        assert_eq!(
+            message(Value::Float(3.0)),
+            "deepspeed:WarmupLR warmup_num_steps=3.0: DeepSpeed raises ValueError: \
+             warmup_num_steps must be a positive integer, got 3.0"
+        );
+        assert!(message(Value::Int(-5)).ends_with("got -5"));
+        assert!(message(Value::Int(0)).ends_with("got 0"));
+    }
+}

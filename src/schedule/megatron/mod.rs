@@ -461,3 +461,44 @@ pub(super) const WSD: Entry = Entry {
     takes_warmup: true,
     build: build_wsd,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wsd_anneals_end_at_min_lr() {
+        for anneal in [
+            Anneal::Linear,
+            Anneal::Cosine,
+            Anneal::Exponential,
+            Anneal::MinusSqrt,
+        ] {
+            let s = OptimizerParamScheduler {
+                init_lr: 0.0,
+                max_lr: 1.0,
+                min_lr: 0.25,
+                lr_warmup_steps: 2.0,
+                lr_decay_steps: 10.0,
+                style: Style::Wsd {
+                    wsd_decay_steps: 4.0,
+                    anneal,
+                },
+                optimizer_lr: 1.0,
+                failure: None,
+            };
+            assert_eq!(s.get_lr(6.0), Some(1.0), "{anneal:?} holds max_lr to D - S");
+            assert_eq!(s.get_lr(10.0), Some(0.25), "{anneal:?} reaches min_lr at D");
+            assert_eq!(s.get_lr(11.0), Some(0.25));
+        }
+    }
+
+    #[test]
+    fn unknown_styles_carry_megatrons_exception() {
+        assert!(
+            unknown_style("polynomial")
+                .to_string()
+                .contains("Exception: polynomial decay style is not supported.")
+        );
+    }
+}

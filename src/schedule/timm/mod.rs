@@ -67,6 +67,8 @@ struct Warmup {
     /// value at `warmup_t` without the prefix.
     warmup_step: f64,
     prefix: bool,
+    /// Whether `warmup_t` is a Python int, which keeps the shifted `t` an int.
+    int: bool,
 }
 
 impl Warmup {
@@ -102,10 +104,10 @@ impl Warmup {
 /// warmup slope towards `target` (the base lr unless tanh says otherwise).
 fn warmup(name: &str, ctx: &Context, params: &Params, target: f64) -> Result<Warmup> {
     let flag = (ctx.warmup > 0).then(|| Value::Int(i64::try_from(ctx.warmup).unwrap_or(i64::MAX)));
-    let warmup_t = match params.or_flag(name, "warmup_t", ("--warmup", flag))? {
-        Some(Value::Float(x)) => x,
-        Some(Value::Int(i)) => i as f64,
-        _ => 0.0,
+    let (warmup_t, int) = match params.or_flag(name, "warmup_t", ("--warmup", flag))? {
+        Some(Value::Float(x)) => (x, false),
+        Some(Value::Int(i)) => (i as f64, true),
+        _ => (0.0, true),
     };
     let warmup_lr_init = params.float("warmup_lr_init")?;
     Ok(Warmup {
@@ -113,6 +115,7 @@ fn warmup(name: &str, ctx: &Context, params: &Params, target: f64) -> Result<War
         warmup_lr_init,
         warmup_step: (target - warmup_lr_init) / warmup_t,
         prefix: params.bool("warmup_prefix")?,
+        int,
     })
 }
 
@@ -185,7 +188,7 @@ fn point(step: u64, warmup: &Warmup, base_lr: f64, get_lr: impl Fn(f64) -> Optio
 /// Parameters every timm scheduler has, in timm's order after its own.
 const WARMUP_T: ParamSpec = ParamSpec {
     name: "warmup_t",
-    kind: ParamKind::Float,
+    kind: ParamKind::Number,
     default: ParamDefault::Absent,
     doc: "warmup updates; fractional values work (None: --warmup, else 0)",
 };
@@ -224,3 +227,27 @@ const NOISE_SEED: ParamSpec = ParamSpec {
     default: ParamDefault::Int(42),
     doc: "noise seed; no effect without noise_range_t",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_division_is_pythons() {
+        // CPython: 1 // 0.1 == 9.0, 7 // 2.5 == 2.0, -7 // 2 == -4, 7 // -2 == -4.
+        assert_eq!(py_floordiv(1.0, 0.1), Some(9.0));
+        assert_eq!(py_floordiv(7.0, 2.5), Some(2.0));
+        assert_eq!(py_floordiv(-7.0, 2.0), Some(-4.0));
+        assert_eq!(py_floordiv(7.0, -2.0), Some(-4.0));
+        assert_eq!(py_floordiv(5.0, 0.0), None);
+        let zero = py_floordiv(0.0, -3.0).unwrap_or(f64::NAN);
+        assert!(zero == 0.0 && zero.is_sign_negative(), "0 // -3.0 is -0.0");
+    }
+
+    #[test]
+    fn the_first_raising_step_is_found_by_bisection() {
+        assert_eq!(first_raising_step(1, |k| k >= 1_000_003), Some(1_000_003));
+        assert_eq!(first_raising_step(5, |_| true), Some(5));
+        assert_eq!(first_raising_step(1, |_| false), None);
+    }
+}

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::format::py_repr;
-use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
+use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params, Value};
 use crate::schedule::registry::{Entry, Library};
 use crate::schedule::{Context, Point, Schedule};
 
@@ -78,6 +78,8 @@ impl Schedule for StepDecay {
 }
 
 fn build(name: &str, decays: Decays, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
+    // Python's message depends on the operands' types: an int `t // 0` or a float one.
+    let int_decay_t = matches!(params.value("decay_t"), Some(Value::Int(_)));
     refuse_noise(name, params)?;
     let mut schedule = StepDecay {
         decays,
@@ -88,6 +90,12 @@ fn build(name: &str, decays: Decays, ctx: &Context, params: &Params) -> Result<B
     };
     if let Decays::Every(decay_t) = schedule.decays {
         if decay_t == 0.0 {
+            let int_t = !schedule.warmup.prefix || schedule.warmup.int;
+            let what = if int_decay_t && int_t {
+                "ZeroDivisionError: integer division or modulo by zero"
+            } else {
+                "ZeroDivisionError: float floor division by zero"
+            };
             schedule.failure = first_raising_step(schedule.warmup.first_main_step(), |k| {
                 schedule.get_lr(k as f64).is_none()
             });
@@ -95,10 +103,7 @@ fn build(name: &str, decays: Decays, ctx: &Context, params: &Params) -> Result<B
                 name,
                 ctx,
                 schedule.failure,
-                &format!(
-                    "ZeroDivisionError (t // decay_t with decay_t={})",
-                    py_repr(decay_t)
-                ),
+                &format!("{what} (t // decay_t with decay_t={})", py_repr(decay_t)),
             )?;
         }
     }
@@ -151,7 +156,7 @@ pub(super) const STEP: Entry = Entry {
     params: &[
         ParamSpec {
             name: "decay_t",
-            kind: ParamKind::Float,
+            kind: ParamKind::Number,
             default: ParamDefault::Required,
             doc: "updates between decays (fractional values work; 0 raises \
                   ZeroDivisionError after the warmup)",
@@ -200,3 +205,23 @@ pub(super) const MULTISTEP: Entry = Entry {
     takes_warmup: true,
     build: build_multistep,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bisect_right_is_pythons() {
+        let a = [10.0, 20.0, 20.0, 30.0];
+        assert_eq!(bisect_right(&a, 9.0), 0);
+        assert_eq!(bisect_right(&a, 10.0), 1);
+        assert_eq!(
+            bisect_right(&a, 20.0),
+            3,
+            "a repeated milestone counts twice"
+        );
+        assert_eq!(bisect_right(&a, 31.0), 4);
+        // Unsorted input is searched as if sorted, as Python does.
+        assert_eq!(bisect_right(&[30.0, 10.0], 20.0), 2);
+    }
+}
