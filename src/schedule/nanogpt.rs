@@ -79,11 +79,14 @@ impl Schedule for GetLr {
 
 fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     let flag = (ctx.warmup > 0).then(|| Value::Int(i64::try_from(ctx.warmup).unwrap_or(i64::MAX)));
-    let warmup_iters = match params.or_flag("nanogpt:get_lr", "warmup_iters", ("--warmup", flag))? {
-        Some(Value::Float(x)) => x,
-        Some(Value::Int(i)) => i as f64,
-        _ => 0.0,
-    };
+    // Python's message tells an int division from a float one.
+    let (warmup_iters, int_warmup) =
+        match params.or_flag("nanogpt:get_lr", "warmup_iters", ("--warmup", flag))? {
+            Some(Value::Float(x)) => (x, false),
+            Some(Value::Int(i)) => (i as f64, true),
+            _ => (0.0, true),
+        };
+    let int_decay = !matches!(params.value("lr_decay_iters"), Some(Value::Float(_)));
     let schedule = GetLr {
         learning_rate: params.opt_float("learning_rate")?.unwrap_or(ctx.base_lr),
         min_lr: params.float("min_lr")?,
@@ -96,16 +99,27 @@ fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     if let Some(step) = schedule.failure() {
         if step < ctx.steps {
             return Err(Error::input(format!(
-                "nanogpt:get_lr warmup_iters={w} with lr_decay_iters={w}: Python raises \
-                 ZeroDivisionError: division by zero at step {step} (decay_ratio = (it - \
+                "nanogpt:get_lr warmup_iters={w} with lr_decay_iters={d}: Python raises \
+                 ZeroDivisionError: {division} by zero at step {step} (decay_ratio = (it - \
                  warmup_iters) / (lr_decay_iters - warmup_iters)), within --steps {}; make \
                  lr_decay_iters larger than warmup_iters",
                 ctx.steps,
-                w = py_repr(schedule.warmup_iters),
+                w = shown(schedule.warmup_iters, int_warmup),
+                d = shown(schedule.lr_decay_iters, int_decay),
+                division = if int_warmup && int_decay {
+                    "division"
+                } else {
+                    "float division"
+                },
             )));
         }
     }
     Ok(Box::new(schedule))
+}
+
+/// A number as Python shows it: `5` for an int, `5.0` for a float.
+fn shown(x: f64, int: bool) -> String {
+    if int { format!("{x}") } else { py_repr(x) }
 }
 
 pub(super) const GET_LR: Entry = Entry {
@@ -134,14 +148,14 @@ pub(super) const GET_LR: Entry = Entry {
         },
         ParamSpec {
             name: "warmup_iters",
-            kind: ParamKind::Float,
+            kind: ParamKind::Number,
             default: ParamDefault::Absent,
             doc: "warmup iterations (None: --warmup, else 0); equal to lr_decay_iters, Python \
                   raises ZeroDivisionError at it = warmup_iters",
         },
         ParamSpec {
             name: "lr_decay_iters",
-            kind: ParamKind::Float,
+            kind: ParamKind::Number,
             default: ParamDefault::Absent,
             doc: "iteration where the cosine reaches min_lr (None: --steps)",
         },

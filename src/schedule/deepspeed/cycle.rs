@@ -1,7 +1,7 @@
 //! DeepSpeed's cyclic policies: `OneCycle` and `LRRangeTest`, evaluated at the batch index
 //! (not shifted like the warmup family).
 
-use super::{positive_int, rejected};
+use super::{Iteration, LAST_BATCH_ITERATION, Start, positive_int, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -45,6 +45,7 @@ struct OneCycle {
     decay_step_size: f64,
     decay_lr_rate: f64,
     skip_lr_decay: bool,
+    start: Start,
     optimizer_lr: f64,
 }
 
@@ -73,16 +74,17 @@ impl OneCycle {
 impl Schedule for OneCycle {
     #[inline]
     fn at(&self, step: u64) -> Point {
-        let lr = match step.checked_sub(1) {
+        let lr = match self.start.iteration(step) {
+            Iteration::Optimizer => self.optimizer_lr,
             // The constructor sets `cycle_min_lr`.
-            None => self.min_lr,
-            Some(last) if (last as f64) < self.total_size => {
-                let base_height = (self.max_lr - self.min_lr) * self.scale_factor(step as f64);
+            Iteration::Constructor => self.min_lr,
+            Iteration::At(last) if last < self.total_size => {
+                let base_height = (self.max_lr - self.min_lr) * self.scale_factor(last + 1.0);
                 self.min_lr + base_height
             }
-            Some(_) if self.skip_lr_decay => self.min_lr,
-            Some(last) => {
-                let decay_batch_iteration = last as f64 - self.total_size + 1.0;
+            Iteration::At(_) if self.skip_lr_decay => self.min_lr,
+            Iteration::At(last) => {
+                let decay_batch_iteration = last - self.total_size + 1.0;
                 let decay_interval = decay_batch_iteration / self.decay_step_size;
                 self.min_lr / (1.0 + self.decay_lr_rate * decay_interval)
             }
@@ -141,6 +143,7 @@ fn build_one_cycle(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         decay_lr_rate,
         // `math.isclose(x, 0)` with the default tolerances holds only for 0 itself.
         skip_lr_decay: decay_step_size == 0.0 || decay_lr_rate == 0.0,
+        start: Start::of(params)?,
         optimizer_lr: ctx.base_lr,
     }))
 }
@@ -158,24 +161,33 @@ struct LrRangeTest {
     step_size: f64,
     step_rate: f64,
     staircase: bool,
+    start: Start,
     optimizer_lr: f64,
 }
 
 impl Schedule for LrRangeTest {
     #[inline]
     fn at(&self, step: u64) -> Point {
-        let lr = if step == 0 {
-            self.min_lr
-        } else {
-            let interval = step as f64 / self.step_size;
-            let interval = if self.staircase {
-                interval.floor()
-            } else {
-                interval
-            };
-            self.min_lr * (1.0 + self.step_rate * interval)
+        let lr = match self.start.iteration(step) {
+            Iteration::Optimizer => self.optimizer_lr,
+            // The constructor sets `lr_range_test_min_lr`.
+            Iteration::Constructor => self.min_lr,
+            Iteration::At(last) => self.lr(last),
         };
         Point::from_lr(step, lr, self.optimizer_lr)
+    }
+}
+
+impl LrRangeTest {
+    #[inline]
+    fn lr(&self, last_batch_iteration: f64) -> f64 {
+        let interval = (last_batch_iteration + 1.0) / self.step_size;
+        let interval = if self.staircase {
+            interval.floor()
+        } else {
+            interval
+        };
+        self.min_lr * (1.0 + self.step_rate * interval)
     }
 }
 
@@ -190,6 +202,7 @@ fn build_lr_range_test(ctx: &Context, params: &Params) -> Result<Box<dyn Schedul
         step_size: step_size as f64,
         step_rate: params.float("lr_range_test_step_rate")?,
         staircase: params.bool("lr_range_test_staircase")?,
+        start: Start::of(params)?,
         optimizer_lr: ctx.base_lr,
     }))
 }
@@ -199,7 +212,8 @@ pub(super) const LR_RANGE_TEST: Entry = Entry {
     library: Library::DeepSpeed,
     upstream: "deepspeed.runtime.lr_schedules.LRRangeTest(optimizer, \
                lr_range_test_min_lr=0.001, lr_range_test_step_size=2000, \
-               lr_range_test_step_rate=1.0, lr_range_test_staircase=False)",
+               lr_range_test_step_rate=1.0, lr_range_test_staircase=False, \
+               last_batch_iteration=-1)",
     summary: "raises the lr linearly (or in stairs) from lr_range_test_min_lr, for an lr \
               range test (absolute)",
     formula: "lr = lr_range_test_min_lr * (1 + lr_range_test_step_rate * i), i = k / \
@@ -231,6 +245,7 @@ pub(super) const LR_RANGE_TEST: Entry = Entry {
             default: ParamDefault::Bool(false),
             doc: "increase in stairs every lr_range_test_step_size steps",
         },
+        LAST_BATCH_ITERATION,
     ],
     takes_warmup: false,
     build: build_lr_range_test,
@@ -242,7 +257,8 @@ pub(super) const ONE_CYCLE: Entry = Entry {
     upstream: "deepspeed.runtime.lr_schedules.OneCycle(optimizer, cycle_min_lr, cycle_max_lr, \
                decay_lr_rate=0.0, cycle_first_step_size=2000, cycle_second_step_size=None, \
                cycle_first_stair_count=0, cycle_second_stair_count=None, decay_step_size=0, \
-               cycle_momentum=True, cycle_min_mom=0.8, cycle_max_mom=0.9, decay_mom_rate=0.0)",
+               cycle_momentum=True, cycle_min_mom=0.8, cycle_max_mom=0.9, decay_mom_rate=0.0, \
+               last_batch_iteration=-1)",
     summary: "one triangular cycle cycle_min_lr -> cycle_max_lr -> cycle_min_lr, then an \
               inverse-time decay (absolute)",
     formula: "total = first + second, r = first / total, b = k; while b <= total: cycle = \
@@ -329,6 +345,7 @@ pub(super) const ONE_CYCLE: Entry = Entry {
             default: ParamDefault::Float(0.0),
             doc: "momentum decay rate; does not change the lr",
         },
+        LAST_BATCH_ITERATION,
     ],
     takes_warmup: false,
     build: build_one_cycle,

@@ -9,7 +9,7 @@ mod warmup;
 use std::fmt;
 
 use super::Context;
-use super::params::{Params, Value};
+use super::params::{ParamDefault, ParamKind, ParamSpec, Params, Value};
 use super::registry::Entry;
 use crate::error::{Error, Result};
 use crate::format::py_repr;
@@ -22,6 +22,49 @@ pub static ENTRIES: &[Entry] = &[
     warmup::WARMUP_DECAY_LR,
     warmup::WARMUP_COSINE_LR,
 ];
+
+/// What the optimizer's lr is after `step` calls of `scheduler.step()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Iteration {
+    /// Step 0 of a fresh scheduler (`last_batch_iteration=-1`): what the constructor set.
+    Constructor,
+    /// Step 0 of a resumed scheduler: the constructor leaves the optimizer's lr alone.
+    Optimizer,
+    /// `get_lr()` with `self.last_batch_iteration` at this value.
+    At(f64),
+}
+
+/// `last_batch_iteration`, the batch a scheduler resumes after (-1: from the start).
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    last_batch_iteration: i64,
+}
+
+impl Start {
+    fn of(params: &Params) -> Result<Self> {
+        Ok(Start {
+            last_batch_iteration: params.int("last_batch_iteration")?,
+        })
+    }
+
+    #[inline]
+    fn iteration(self, step: u64) -> Iteration {
+        match (step, self.last_batch_iteration) {
+            (0, -1) => Iteration::Constructor,
+            (0, _) => Iteration::Optimizer,
+            (k, last) => Iteration::At(last as f64 + k as f64),
+        }
+    }
+}
+
+/// `last_batch_iteration`, which every DeepSpeed scheduler takes.
+const LAST_BATCH_ITERATION: ParamSpec = ParamSpec {
+    name: "last_batch_iteration",
+    kind: ParamKind::Int,
+    default: ParamDefault::Int(-1),
+    doc: "batches already done when resuming (-1: from the start); otherwise step 0 keeps \
+          --base-lr and step k is the schedule at batch last_batch_iteration + k",
+};
 
 /// A value DeepSpeed's constructor rejects, with DeepSpeed's own message.
 fn rejected(class: &str, name: &str, value: impl fmt::Display, message: &str) -> Error {

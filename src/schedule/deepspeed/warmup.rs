@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use super::{total_num_steps, warmup_num_steps};
+use super::{Iteration, LAST_BATCH_ITERATION, Start, total_num_steps, warmup_num_steps};
 use crate::error::Result;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
@@ -78,16 +78,19 @@ struct WarmupLr {
     delta_lr: f64,
     curve: Curve,
     after: After,
+    start: Start,
     optimizer_lr: f64,
 }
 
 impl Schedule for WarmupLr {
     #[inline]
     fn at(&self, step: u64) -> Point {
-        let lr = match step.checked_sub(1) {
-            None => self.min_lr,
-            Some(i) => {
-                let i = i as f64;
+        let lr = match self.start.iteration(step) {
+            Iteration::Optimizer => self.optimizer_lr,
+            // `get_lr()` before the first step gives the min lrs.
+            Iteration::Constructor => self.min_lr,
+            Iteration::At(i) if i < 0.0 => self.min_lr,
+            Iteration::At(i) => {
                 let gamma = self.curve.gamma(i).unwrap_or_else(|| match self.after {
                     After::Hold => 1.0,
                     After::Decay { total_num_steps: t } => {
@@ -115,6 +118,7 @@ fn build_warmup(
         delta_lr: max_lr - min_lr,
         curve: Curve::new(warmup_num_steps, params.choice("warmup_type")?),
         after,
+        start: Start::of(params)?,
         optimizer_lr: ctx.base_lr,
     }))
 }
@@ -147,6 +151,7 @@ struct WarmupCosineLr {
     warmup_min_ratio: f64,
     cos_min_ratio: f64,
     curve: Curve,
+    start: Start,
     base_lr: f64,
 }
 
@@ -169,9 +174,12 @@ impl WarmupCosineLr {
 impl Schedule for WarmupCosineLr {
     #[inline]
     fn at(&self, step: u64) -> Point {
-        match step.checked_sub(1) {
-            None => Point::from_lr(step, 0.0, self.base_lr),
-            Some(i) => Point::from_multiplier(step, self.ratio(i as f64), self.base_lr),
+        match self.start.iteration(step) {
+            Iteration::Optimizer => Point::from_multiplier(step, 1.0, self.base_lr),
+            // `get_lr()` before the first step gives exactly 0.0, not a ratio of the lr.
+            Iteration::Constructor => Point::from_lr(step, 0.0, self.base_lr),
+            Iteration::At(i) if i < 0.0 => Point::from_lr(step, 0.0, self.base_lr),
+            Iteration::At(i) => Point::from_multiplier(step, self.ratio(i), self.base_lr),
         }
     }
 }
@@ -183,6 +191,7 @@ fn build_warmup_cosine_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Sche
         warmup_min_ratio: params.float("warmup_min_ratio")?,
         cos_min_ratio: params.float("cos_min_ratio")?,
         curve: Curve::new(warmup_num_steps, params.choice("warmup_type")?),
+        start: Start::of(params)?,
         base_lr: ctx.base_lr,
     }))
 }
@@ -221,7 +230,7 @@ pub(super) const WARMUP_LR: Entry = Entry {
     name: "WarmupLR",
     library: Library::DeepSpeed,
     upstream: "deepspeed.runtime.lr_schedules.WarmupLR(optimizer, warmup_min_lr=0.0, \
-               warmup_max_lr=None, warmup_num_steps=1000, warmup_type='log')",
+               warmup_max_lr=None, warmup_num_steps=1000, warmup_type='log', last_batch_iteration=-1)",
     summary: "warms up from warmup_min_lr to warmup_max_lr (log or linear), then holds it",
     formula: "W = max(2, warmup_num_steps), i = k - 1; lr[0] = warmup_min_lr; lr[k] = \
               warmup_min_lr + (warmup_max_lr - warmup_min_lr) * g, g = ln(i + 1) / ln(W) \
@@ -238,6 +247,7 @@ pub(super) const WARMUP_LR: Entry = Entry {
         },
         WARMUP_NUM_STEPS,
         WARMUP_TYPE,
+        LAST_BATCH_ITERATION,
     ],
     takes_warmup: true,
     build: build_warmup_lr,
@@ -248,7 +258,7 @@ pub(super) const WARMUP_DECAY_LR: Entry = Entry {
     library: Library::DeepSpeed,
     upstream: "deepspeed.runtime.lr_schedules.WarmupDecayLR(optimizer, total_num_steps, \
                warmup_min_lr=0.0, warmup_max_lr=0.001, warmup_num_steps=1000, \
-               warmup_type='log')",
+               warmup_type='log', last_batch_iteration=-1)",
     summary: "WarmupLR's warmup, then a linear decay to warmup_min_lr at total_num_steps \
               (absolute)",
     formula: "W = max(2, warmup_num_steps), T = total_num_steps, i = k - 1; lr[0] = \
@@ -268,6 +278,7 @@ pub(super) const WARMUP_DECAY_LR: Entry = Entry {
         },
         WARMUP_NUM_STEPS,
         WARMUP_TYPE,
+        LAST_BATCH_ITERATION,
     ],
     takes_warmup: true,
     build: build_warmup_decay_lr,
@@ -278,7 +289,7 @@ pub(super) const WARMUP_COSINE_LR: Entry = Entry {
     library: Library::DeepSpeed,
     upstream: "deepspeed.runtime.lr_schedules.WarmupCosineLR(optimizer, total_num_steps, \
                warmup_min_ratio=0.0, warmup_num_steps=1000, cos_min_ratio=0.0001, \
-               warmup_type='log')",
+               warmup_type='log', last_batch_iteration=-1)",
     summary: "warms up a ratio of --base-lr to 1, then a cosine down to cos_min_ratio",
     formula: "W = max(2, warmup_num_steps), T = total_num_steps, i = k - 1; lr[0] = 0; \
               lr[k] = base_lr * r; while i < W: r = warmup_min_ratio + g * (1 - \
@@ -304,6 +315,7 @@ pub(super) const WARMUP_COSINE_LR: Entry = Entry {
             doc: "ratio of the optimizer's lr at the end of the cosine",
         },
         WARMUP_TYPE,
+        LAST_BATCH_ITERATION,
     ],
     takes_warmup: true,
     build: build_warmup_cosine_lr,
