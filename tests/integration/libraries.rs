@@ -185,3 +185,155 @@ fn every_error_case_is_refused_with_the_library_reason() {
         }
     }
 }
+
+#[test]
+fn list_shows_every_new_name() {
+    let out = lrsched().arg("list").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for (heading, names) in [
+        (
+            "deepspeed (write deepspeed:NAME; --warmup is warmup_num_steps)",
+            &[
+                "LRRangeTest",
+                "OneCycle",
+                "WarmupLR",
+                "WarmupDecayLR",
+                "WarmupCosineLR",
+            ][..],
+        ),
+        (
+            "timm (write timm:NAME; per update; --warmup is warmup_t)",
+            &["cosine", "tanh", "step", "multistep", "poly"][..],
+        ),
+        (
+            "megatron (write megatron:NAME; --warmup is lr_warmup_steps)",
+            &["constant", "linear", "cosine", "inverse-square-root", "WSD"][..],
+        ),
+        (
+            "nanogpt (write nanogpt:NAME; --warmup is warmup_iters)",
+            &["get_lr"][..],
+        ),
+    ] {
+        let section = text
+            .split("\n\n")
+            .find(|s| s.starts_with(heading))
+            .unwrap_or_else(|| panic!("no section {heading:?} in:\n{text}"));
+        let listed: Vec<&str> = section
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(listed, names, "{heading}");
+        for name in names {
+            let library = heading.split_whitespace().next().unwrap();
+            let detail = lrsched()
+                .args(["list", &format!("{library}:{name}")])
+                .output()
+                .unwrap();
+            assert!(detail.status.success(), "list {library}:{name}");
+            let detail = String::from_utf8(detail.stdout).unwrap();
+            assert!(
+                detail.starts_with(&format!("{library}:{name} ({library})\n")),
+                "{detail}"
+            );
+            assert!(detail.contains("\nwarmup:\n"), "{detail}");
+        }
+    }
+}
+
+#[test]
+fn warmup_sets_the_library_parameter_once() {
+    // `--warmup W` is the library's own warmup parameter: the same values as --set.
+    for (name, param, extra) in [
+        ("deepspeed:WarmupLR", "warmup_num_steps", &[][..]),
+        ("timm:cosine", "warmup_t", &["t_initial=50"][..]),
+        (
+            "megatron:cosine",
+            "lr_warmup_steps",
+            &["lr_decay_steps=50"][..],
+        ),
+        ("nanogpt:get_lr", "warmup_iters", &["lr_decay_iters=50"][..]),
+    ] {
+        let run = |warmup: &[&str]| {
+            let mut args = vec!["csv", "--schedule", name, "--steps", "60"];
+            args.extend_from_slice(warmup);
+            for e in extra {
+                args.extend(["--set", e]);
+            }
+            let out = lrsched().args(&args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let set = format!("{param}=7");
+        assert_eq!(run(&["--warmup", "7"]), run(&["--set", &set]), "{name}");
+        assert_ne!(run(&["--warmup", "7"]), run(&["--warmup", "3"]), "{name}");
+        super::cli::rejects(
+            &[
+                "csv",
+                "--schedule",
+                name,
+                "--steps",
+                "60",
+                "--warmup",
+                "7",
+                "--set",
+                &set,
+            ],
+            &format!(
+                "{name}: --warmup 7 and --set {param}={} both set {param}; give one of them",
+                if name.starts_with("megatron") {
+                    "7.0"
+                } else {
+                    "7"
+                }
+            ),
+        );
+    }
+    for (name, params) in [
+        (
+            "deepspeed:OneCycle",
+            &["--set", "cycle_min_lr=0.1", "--set", "cycle_max_lr=1"][..],
+        ),
+        ("deepspeed:LRRangeTest", &[][..]),
+    ] {
+        let mut args = vec!["csv", "--schedule", name, "--steps", "5", "--warmup", "2"];
+        args.extend_from_slice(params);
+        super::cli::rejects(
+            &args,
+            &format!(
+                "{name} has no warmup parameter, so --warmup 2 has no meaning for it; drop \
+                 --warmup (lrsched list {name} shows its parameters)"
+            ),
+        );
+    }
+}
+
+#[test]
+fn the_training_demo_leaves_a_library_warmup_to_the_library() {
+    // The demo's default `--warmup 5` is torch's LambdaLR warmup; timm's own warmup_t wins.
+    let out = lrsched()
+        .args(["train", "--schedule", "timm:cosine", "--set", "warmup_t=3"])
+        .args(["--set", "t_initial=10"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_megatron_style_is_megatrons_exception() {
+    super::cli::rejects(
+        &["csv", "--schedule", "megatron:exponential", "--steps", "5"],
+        "unknown schedule 'megatron:exponential': Megatron raises Exception: exponential decay \
+         style is not supported. (at the first step after the warmup); lr_decay_style is one of \
+         constant, linear, cosine, inverse-square-root, WSD (lrsched list shows all)",
+    );
+}
