@@ -369,8 +369,9 @@ const LR_WSD_DECAY_STYLE: ParamSpec = ParamSpec {
     name: "lr_wsd_decay_style",
     kind: ParamKind::Text,
     default: ParamDefault::Absent,
-    doc: "WSD only: linear, cosine, exponential or minus_sqrt; None or another string makes \
-          Megatron raise AssertionError when the anneal starts",
+    doc: "WSD only: linear, cosine, exponential or minus_sqrt (Megatron's command line \
+          defaults to exponential; the class's default None, or another string, raises \
+          AssertionError when the anneal starts)",
 };
 
 const PARAMS: &[ParamSpec] = &[
