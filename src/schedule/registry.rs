@@ -32,8 +32,8 @@ pub enum Library {
 }
 
 impl Library {
-    /// What `--warmup` and `--steps` mean for the entries of this library that take a
-    /// warmup, as `lrsched list NAME` shows it.
+    /// What `--warmup` means for the entries of this library that take a warmup, as
+    /// `lrsched list NAME` shows it.
     pub fn warmup_doc(self) -> &'static str {
         match self {
             Library::Transformers => "--warmup is num_warmup_steps",
@@ -99,7 +99,8 @@ pub struct Entry {
     pub build: Build,
 }
 
-/// Every built-in schedule: transformers first, then torch, each in its library's order.
+/// Every built-in schedule: transformers, torch, DeepSpeed, timm, Megatron and nanoGPT, each
+/// in its library's order.
 pub fn entries() -> impl Iterator<Item = &'static Entry> {
     hf::ENTRIES
         .iter()
@@ -121,7 +122,14 @@ pub fn find(name: &str) -> Result<&'static Entry> {
         if let Some(style) = name.strip_prefix("megatron:") {
             return megatron::unknown_style(style);
         }
-        let hint = did_you_mean(name, entries().map(|e| e.name));
+        let hint = if name.contains(':') {
+            let names: Vec<String> = entries()
+                .map(|e| format!("{}:{}", e.library, e.name))
+                .collect();
+            did_you_mean(name, names.iter().map(String::as_str))
+        } else {
+            did_you_mean(name, entries().map(|e| e.name))
+        };
         Error::input(format!(
             "unknown schedule '{name}'{hint} (lrsched list shows all)"
         ))

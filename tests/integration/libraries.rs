@@ -336,4 +336,8 @@ fn an_unknown_megatron_style_is_megatrons_exception() {
          style is not supported. (at the first step after the warmup); lr_decay_style is one of \
          constant, linear, cosine, inverse-square-root, WSD (lrsched list shows all)",
     );
+    super::cli::rejects(
+        &["csv", "--schedule", "timm:cosin", "--steps", "5"],
+        "unknown schedule 'timm:cosin'; did you mean 'timm:cosine'? (lrsched list shows all)",
+    );
 }
