@@ -35,6 +35,8 @@ struct GetLr {
     warmup_iters: f64,
     lr_decay_iters: f64,
     optimizer_lr: f64,
+    /// What Python raises at [`GetLr::failure`], if anything.
+    raises: Option<String>,
 }
 
 impl GetLr {
@@ -75,6 +77,14 @@ impl Schedule for GetLr {
     fn last_defined_step(&self) -> Option<u64> {
         self.failure().map(|step| step.saturating_sub(1))
     }
+
+    fn error_at(&self, step: u64) -> Option<Error> {
+        let failure = self.failure()?;
+        (step >= failure)
+            .then(|| self.raises.clone())
+            .flatten()
+            .map(Error::input)
+    }
 }
 
 fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
@@ -87,7 +97,7 @@ fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
             _ => (0.0, true),
         };
     let int_decay = !matches!(params.value("lr_decay_iters"), Some(Value::Float(_)));
-    let schedule = GetLr {
+    let mut schedule = GetLr {
         learning_rate: params.opt_float("learning_rate")?.unwrap_or(ctx.base_lr),
         min_lr: params.float("min_lr")?,
         warmup_iters,
@@ -95,15 +105,15 @@ fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
             .opt_float("lr_decay_iters")?
             .unwrap_or(ctx.steps as f64),
         optimizer_lr: ctx.base_lr,
+        raises: None,
     };
     if let Some(step) = schedule.failure() {
-        if step < ctx.steps {
-            return Err(Error::input(format!(
+        let message = |within: &str| {
+            format!(
                 "nanogpt:get_lr warmup_iters={w} with lr_decay_iters={d}: Python raises \
                  ZeroDivisionError: {division} by zero at step {step} (decay_ratio = (it - \
-                 warmup_iters) / (lr_decay_iters - warmup_iters)), within --steps {}; make \
+                 warmup_iters) / (lr_decay_iters - warmup_iters)){within}; make \
                  lr_decay_iters larger than warmup_iters",
-                ctx.steps,
                 w = shown(schedule.warmup_iters, int_warmup),
                 d = shown(schedule.lr_decay_iters, int_decay),
                 division = if int_warmup && int_decay {
@@ -111,8 +121,15 @@ fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
                 } else {
                     "float division"
                 },
-            )));
+            )
+        };
+        if step < ctx.steps {
+            return Err(Error::input(message(&format!(
+                ", within --steps {}",
+                ctx.steps
+            ))));
         }
+        schedule.raises = Some(message(""));
     }
     Ok(Box::new(schedule))
 }
@@ -176,6 +193,7 @@ mod tests {
             warmup_iters: w,
             lr_decay_iters: d,
             optimizer_lr: 1.0,
+            raises: None,
         };
         assert_eq!(at(5.0, 5.0).failure(), Some(5));
         assert_eq!(at(0.0, 0.0).failure(), Some(0));

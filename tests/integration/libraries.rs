@@ -182,6 +182,17 @@ fn every_error_case_is_refused_with_the_library_reason() {
             let got = evaluate(&before, want.len())
                 .unwrap_or_else(|e| panic!("{id}: the {k} steps before the error: {e}"));
             compare(id, &got, &want).unwrap();
+
+            // Built for those steps, the schedule still knows where and why it stops.
+            let schedule = partial(&before).resolve().and_then(|d| d.build()).unwrap();
+            assert_eq!(schedule.last_defined_step(), Some(k - 1), "{id}");
+            assert!(schedule.at(k).lr.is_nan(), "{id}: step {k} is not NaN");
+            assert!(schedule.error_at(k - 1).is_none(), "{id}");
+            let why = schedule
+                .error_at(k)
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(why.contains(error), "{id}: error_at({k}) gives {why:?}");
         }
     }
 }

@@ -75,8 +75,8 @@ struct OptimizerParamScheduler {
     style: Style,
     optimizer_lr: f64,
     /// The first step where Megatron's `assert coeff is not None` fails (WSD without a
-    /// known `lr_wsd_decay_style`).
-    failure: Option<u64>,
+    /// known `lr_wsd_decay_style`), and the message that says so.
+    failure: Option<(u64, String)>,
 }
 
 impl OptimizerParamScheduler {
@@ -141,7 +141,16 @@ impl Schedule for OptimizerParamScheduler {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        self.failure.map(|step| step.saturating_sub(1))
+        self.failure
+            .as_ref()
+            .map(|(step, _)| step.saturating_sub(1))
+    }
+
+    fn error_at(&self, step: u64) -> Option<Error> {
+        self.failure
+            .as_ref()
+            .filter(|(at, _)| step >= *at)
+            .map(|(_, message)| Error::input(message.clone()))
     }
 }
 
@@ -280,21 +289,26 @@ fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Sch
         }
         if k <= lr_decay_steps {
             let step = k as u64;
-            schedule.failure = Some(step);
             let shown = wsd_style.as_deref().unwrap_or("None");
             let at = if step == 0 {
                 "in the constructor (step 0)".to_string()
             } else {
                 format!("at step {step}, where the anneal starts")
             };
-            if step < ctx.steps {
-                return Err(Error::input(format!(
+            let message = |within: &str| {
+                format!(
                     "megatron:WSD lr_wsd_decay_style={shown}: Megatron raises AssertionError \
-                     (`assert coeff is not None`) {at}, within --steps {}: \
-                     lr_wsd_decay_style must be linear, cosine, exponential or minus_sqrt",
+                     (`assert coeff is not None`) {at}{within}: lr_wsd_decay_style must be \
+                     linear, cosine, exponential or minus_sqrt"
+                )
+            };
+            if step < ctx.steps {
+                return Err(Error::input(message(&format!(
+                    ", within --steps {}",
                     ctx.steps
-                )));
+                ))));
             }
+            schedule.failure = Some((step, message("")));
         }
     }
     Ok(Box::new(schedule))

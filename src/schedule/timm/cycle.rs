@@ -4,8 +4,8 @@
 use std::f64::consts::PI;
 
 use super::{
-    NOISE_PCT, NOISE_RANGE_T, NOISE_SEED, NOISE_STD, WARMUP_LR_INIT, WARMUP_T, Warmup, assertion,
-    check_failure, first_raising_step, point, py_floordiv, refuse_noise, warmup,
+    Failure, NOISE_PCT, NOISE_RANGE_T, NOISE_SEED, NOISE_STD, WARMUP_LR_INIT, WARMUP_T, Warmup,
+    assertion, first_raising_step, point, py_floordiv, refuse_noise, warmup,
 };
 use crate::error::Result;
 use crate::format::py_repr;
@@ -53,7 +53,7 @@ struct Cyclic {
     cycle_limit: f64,
     warmup: Warmup,
     base_lr: f64,
-    failure: Option<u64>,
+    failure: Option<Failure>,
 }
 
 impl Cyclic {
@@ -114,7 +114,11 @@ impl Schedule for Cyclic {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        self.failure.map(|step| step.saturating_sub(1))
+        Failure::last_defined_step(self.failure.as_ref())
+    }
+
+    fn error_at(&self, step: u64) -> Option<crate::Error> {
+        Failure::error_at(self.failure.as_ref(), step)
     }
 }
 
@@ -131,7 +135,7 @@ enum Class {
     reason = "Python's `assert x > 0` fails for NaN too, as `!(x > 0.0)` does"
 )]
 fn build(class: Class, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
-    let name = match class {
+    let name: &'static str = match class {
         Class::Cosine => "timm:cosine",
         Class::Tanh => "timm:tanh",
         Class::Poly => "timm:poly",
@@ -226,18 +230,18 @@ fn build(class: Class, ctx: &Context, params: &Params) -> Result<Box<dyn Schedul
     }
     if schedule.cycle_mul != 1.0 {
         let from = schedule.warmup.first_main_step();
-        schedule.failure = first_raising_step(from, |k| schedule.get_lr(k as f64).is_none());
-        check_failure(
+        let step = first_raising_step(from, |k| schedule.get_lr(k as f64).is_none());
+        schedule.failure = step.map(|step| Failure {
             name,
-            ctx,
-            schedule.failure,
-            &format!(
+            step,
+            what: format!(
                 "ValueError: math domain error (with cycle_mul={} the cycles sum to \
                  t_initial / (1 - cycle_mul) updates, and the cycle index is log(1 - t / \
                  t_initial * (1 - cycle_mul), cycle_mul))",
                 py_repr(schedule.cycle_mul)
             ),
-        )?;
+        });
+        Failure::check(schedule.failure.as_ref(), ctx)?;
     }
     Ok(Box::new(schedule))
 }

@@ -157,15 +157,41 @@ fn first_raising_step(from: u64, raises: impl Fn(u64) -> bool) -> Option<u64> {
     Some(bad)
 }
 
-/// An error when the steps evaluated reach the update where timm raises.
-fn check_failure(name: &str, ctx: &Context, failure: Option<u64>, what: &str) -> Result<()> {
-    match failure {
-        Some(step) if step < ctx.steps => Err(Error::input(format!(
-            "{name}: timm raises {what} at step {step}, within --steps {}; evaluate at most \
-             {step} steps or change the parameters",
-            ctx.steps
-        ))),
-        _ => Ok(()),
+/// The first update where timm raises, and what it raises there.
+#[derive(Clone, Debug)]
+struct Failure {
+    name: &'static str,
+    step: u64,
+    what: String,
+}
+
+impl Failure {
+    /// An error when the steps evaluated reach the failure.
+    fn check(failure: Option<&Failure>, ctx: &Context) -> Result<()> {
+        match failure {
+            Some(f) if f.step < ctx.steps => {
+                Err(f.error(&format!(", within --steps {}", ctx.steps)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The last update timm can produce.
+    fn last_defined_step(failure: Option<&Failure>) -> Option<u64> {
+        failure.map(|f| f.step.saturating_sub(1))
+    }
+
+    /// Why evaluation stops at `step`, if the failure is at or before it.
+    fn error_at(failure: Option<&Failure>, step: u64) -> Option<Error> {
+        failure.filter(|f| step >= f.step).map(|f| f.error(""))
+    }
+
+    fn error(&self, within: &str) -> Error {
+        Error::input(format!(
+            "{}: timm raises {} at step {}{within}; evaluate at most {} steps or change the \
+             parameters",
+            self.name, self.what, self.step, self.step
+        ))
     }
 }
 

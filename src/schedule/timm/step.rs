@@ -1,8 +1,8 @@
 //! timm's step decays: `StepLRScheduler` and `MultiStepLRScheduler`.
 
 use super::{
-    NOISE_PCT, NOISE_RANGE_T, NOISE_SEED, NOISE_STD, WARMUP_LR_INIT, WARMUP_T, Warmup,
-    check_failure, first_raising_step, point, py_floordiv, refuse_noise, warmup,
+    Failure, NOISE_PCT, NOISE_RANGE_T, NOISE_SEED, NOISE_STD, WARMUP_LR_INIT, WARMUP_T, Warmup,
+    first_raising_step, point, py_floordiv, refuse_noise, warmup,
 };
 use crate::error::Result;
 use crate::format::py_repr;
@@ -48,7 +48,7 @@ struct StepDecay {
     decay_rate: f64,
     warmup: Warmup,
     base_lr: f64,
-    failure: Option<u64>,
+    failure: Option<Failure>,
 }
 
 impl StepDecay {
@@ -73,11 +73,20 @@ impl Schedule for StepDecay {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        self.failure.map(|step| step.saturating_sub(1))
+        Failure::last_defined_step(self.failure.as_ref())
+    }
+
+    fn error_at(&self, step: u64) -> Option<crate::Error> {
+        Failure::error_at(self.failure.as_ref(), step)
     }
 }
 
-fn build(name: &str, decays: Decays, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
+fn build(
+    name: &'static str,
+    decays: Decays,
+    ctx: &Context,
+    params: &Params,
+) -> Result<Box<dyn Schedule>> {
     // Python's message depends on the operands' types: an int `t // 0` or a float one.
     let int_decay_t = matches!(params.value("decay_t"), Some(Value::Int(_)));
     refuse_noise(name, params)?;
@@ -96,15 +105,15 @@ fn build(name: &str, decays: Decays, ctx: &Context, params: &Params) -> Result<B
             } else {
                 "ZeroDivisionError: float floor division by zero"
             };
-            schedule.failure = first_raising_step(schedule.warmup.first_main_step(), |k| {
+            let step = first_raising_step(schedule.warmup.first_main_step(), |k| {
                 schedule.get_lr(k as f64).is_none()
             });
-            check_failure(
+            schedule.failure = step.map(|step| Failure {
                 name,
-                ctx,
-                schedule.failure,
-                &format!("{what} (t // decay_t with decay_t={})", py_repr(decay_t)),
-            )?;
+                step,
+                what: format!("{what} (t // decay_t with decay_t={})", py_repr(decay_t)),
+            });
+            Failure::check(schedule.failure.as_ref(), ctx)?;
         }
     }
     Ok(Box::new(schedule))
