@@ -34,6 +34,22 @@ fn catalogue(out: &mut dyn Write) -> Result<()> {
             Library::Torch,
             "torch (--warmup W puts SequentialLR's linear warmup in front)",
         ),
+        (
+            Library::DeepSpeed,
+            "deepspeed (write deepspeed:NAME; --warmup is warmup_num_steps)",
+        ),
+        (
+            Library::Timm,
+            "timm (write timm:NAME; per update; --warmup is warmup_t)",
+        ),
+        (
+            Library::Megatron,
+            "megatron (write megatron:NAME; --warmup is lr_warmup_steps)",
+        ),
+        (
+            Library::NanoGpt,
+            "nanogpt (write nanogpt:NAME; --warmup is warmup_iters)",
+        ),
     ] {
         writeln!(out, "{heading}")?;
         for e in registry::entries().filter(|e| e.library == library) {
@@ -72,14 +88,17 @@ fn markdown(out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "| `{}` | {} | {} | {} |",
-            e.name, e.library, params, e.summary
+            e.qualified_name(),
+            e.library,
+            params,
+            e.summary
         )?;
     }
     Ok(())
 }
 
 fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{} ({})", e.name, e.library)?;
+    writeln!(out, "{} ({})", e.qualified_name(), e.library)?;
     paragraph(out, e.upstream)?;
     paragraph(out, e.summary)?;
     writeln!(out)?;
@@ -91,11 +110,11 @@ fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
     paragraph(
         out,
         match (e.library, e.takes_warmup) {
-            (_, false) => "none (use constant_with_warmup for a warmup)",
-            (Library::Transformers, true) => "--warmup is num_warmup_steps",
-            (Library::Torch, true) => {
-                "--warmup W: SequentialLR([LambdaLR(warmup W), scheduler], milestones=[W])"
+            (Library::Transformers | Library::Torch, false) => {
+                "none (use constant_with_warmup for a warmup)"
             }
+            (_, false) => "none: it has no warmup parameter, and --warmup is an error",
+            (library, true) => library.warmup_doc(),
         },
     )?;
     if e.params.is_empty() {

@@ -6,9 +6,13 @@
 //! torch's order, so consecutive steps cost O(1) and match torch to the last bit.
 
 pub mod combine;
+pub mod deepspeed;
 pub mod hf;
+pub mod megatron;
+pub mod nanogpt;
 pub mod params;
 pub mod registry;
+pub mod timm;
 pub mod torch;
 
 use std::fmt;

@@ -22,6 +22,11 @@ pub enum ParamKind {
     IntList,
     /// One of a fixed set of strings.
     Choice(&'static [&'static str]),
+    /// A Python int or float, kept apart: for a library that checks `isinstance(x, int)`
+    /// (`3` is an int, `3.0` a float).
+    Number,
+    /// Any string, for a library that accepts any and decides later what it means.
+    Text,
 }
 
 impl ParamKind {
@@ -32,6 +37,8 @@ impl ParamKind {
             ParamKind::Bool => "true or false".into(),
             ParamKind::IntList => "a comma-separated list of integers".into(),
             ParamKind::Choice(options) => format!("one of {}", options.join(", ")),
+            ParamKind::Number => "a number".into(),
+            ParamKind::Text => "a string".into(),
         }
     }
 
@@ -43,6 +50,8 @@ impl ParamKind {
             ParamKind::Bool => "bool",
             ParamKind::IntList => "int list",
             ParamKind::Choice(_) => "choice",
+            ParamKind::Number => "number",
+            ParamKind::Text => "str",
         }
     }
 }
@@ -213,6 +222,13 @@ fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
                 .contains(&unquoted)
                 .then(|| Value::Str(unquoted.to_string()))
         }
+        ParamKind::Number => match text.parse::<i64>() {
+            Ok(i) => Some(Value::Int(i)),
+            Err(_) => parse_float(text).map(Value::Float),
+        },
+        ParamKind::Text => Some(Value::Str(
+            text.trim_matches(|c| c == '\'' || c == '"').to_string(),
+        )),
     }
 }
 
@@ -237,6 +253,10 @@ fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
         (_, Json::String(s)) => parse_text(spec, s),
         (ParamKind::Float, Json::Number(n)) => n.as_f64().map(Value::Float),
         (ParamKind::Int, Json::Number(n)) => n.as_i64().map(Value::Int),
+        (ParamKind::Number, Json::Number(n)) => n
+            .as_i64()
+            .map(Value::Int)
+            .or_else(|| n.as_f64().map(Value::Float)),
         (ParamKind::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
         (ParamKind::IntList, Json::Number(n)) => n.as_i64().map(|i| Value::IntList(vec![i])),
         (ParamKind::IntList, Json::Array(items)) => items
@@ -346,6 +366,31 @@ impl Params {
     /// True when the user gave `name` explicitly.
     pub fn was_given(&self, name: &str) -> bool {
         self.given.contains(&name)
+    }
+
+    /// The resolved value of `name` as parsed (`None` for Python's `None`), for a builder
+    /// that tells an int from a float ([`ParamKind::Number`]).
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+
+    /// The value of `name` (a parameter whose default is `None`), where a shared flag can
+    /// also set it (`--warmup 10` for a library's own warmup parameter): the flag's value
+    /// (`Some` when the flag was given) if `name` is `None`, an error if both are set.
+    pub fn or_flag(
+        &self,
+        schedule: &str,
+        name: &str,
+        flag: (&str, Option<Value>),
+    ) -> Result<Option<Value>> {
+        match (flag, self.get(name)) {
+            ((flag, Some(v)), Some(given)) => Err(Error::input(format!(
+                "{schedule}: {flag} {v} and --set {name}={given} both set {name}; give one \
+                 of them"
+            ))),
+            ((_, Some(v)), None) => Ok(Some(v)),
+            (_, given) => Ok(given.cloned()),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&Value> {

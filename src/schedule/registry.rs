@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::params::{ParamSpec, Params};
-use super::{Context, Schedule, combine, hf, torch};
+use super::{Context, Schedule, combine, deepspeed, hf, megatron, nanogpt, timm, torch};
 use crate::error::{Error, Result};
 use crate::suggest::did_you_mean;
 
@@ -17,6 +17,46 @@ pub enum Library {
     /// `torch.optim.lr_scheduler`: `--warmup W` means
     /// `SequentialLR([LambdaLR(warmup W), SCHEDULER], milestones=[W])`.
     Torch,
+    /// `deepspeed.runtime.lr_schedules`: `--warmup` is `warmup_num_steps` where the class has
+    /// one, `--steps` is `total_num_steps` when not set.
+    DeepSpeed,
+    /// `timm.scheduler`, stepped per update: `--warmup` is `warmup_t`, `--steps` is
+    /// `t_initial` when not set.
+    Timm,
+    /// Megatron-Core's `OptimizerParamScheduler`, by `lr_decay_style`: `--warmup` is
+    /// `lr_warmup_steps`, `--steps` is `lr_decay_steps` when not set.
+    Megatron,
+    /// nanoGPT's `get_lr(it)`: `--warmup` is `warmup_iters`, `--steps` is `lr_decay_iters`
+    /// when not set.
+    NanoGpt,
+}
+
+impl Library {
+    /// What `--warmup` means for the entries of this library that take a warmup, as
+    /// `lrsched list NAME` shows it.
+    pub fn warmup_doc(self) -> &'static str {
+        match self {
+            Library::Transformers => "--warmup is num_warmup_steps",
+            Library::Torch => {
+                "--warmup W: SequentialLR([LambdaLR(warmup W), scheduler], milestones=[W])"
+            }
+            Library::DeepSpeed => {
+                "--warmup W sets warmup_num_steps (give it either way, not both); without \
+                 either, DeepSpeed's default 1000"
+            }
+            Library::Timm => {
+                "--warmup W sets warmup_t (give it either way, not both); the warmup ramps \
+                 from warmup_lr_init"
+            }
+            Library::Megatron => {
+                "--warmup W sets lr_warmup_steps (give it either way, not both); without \
+                 either, 0 (Megatron's --lr-warmup-iters default)"
+            }
+            Library::NanoGpt => {
+                "--warmup W sets warmup_iters (give it either way, not both); without either, 0"
+            }
+        }
+    }
 }
 
 impl fmt::Display for Library {
@@ -24,6 +64,10 @@ impl fmt::Display for Library {
         f.write_str(match self {
             Library::Transformers => "transformers",
             Library::Torch => "torch",
+            Library::DeepSpeed => "deepspeed",
+            Library::Timm => "timm",
+            Library::Megatron => "megatron",
+            Library::NanoGpt => "nanogpt",
         })
     }
 }
@@ -55,15 +99,37 @@ pub struct Entry {
     pub build: Build,
 }
 
-/// Every built-in schedule: transformers first, then torch, each in its library's order.
+/// Every built-in schedule: transformers, torch, DeepSpeed, timm, Megatron and nanoGPT, each
+/// in its library's order.
 pub fn entries() -> impl Iterator<Item = &'static Entry> {
-    hf::ENTRIES.iter().chain(torch::ENTRIES.iter())
+    hf::ENTRIES
+        .iter()
+        .chain(torch::ENTRIES.iter())
+        .chain(deepspeed::ENTRIES.iter())
+        .chain(timm::ENTRIES.iter())
+        .chain(megatron::ENTRIES.iter())
+        .chain(nanogpt::ENTRIES.iter())
 }
 
-/// The entry named exactly `name`, or an error with a suggestion.
+/// The entry named exactly `name` (a bare name finds the first entry of that name;
+/// `LIBRARY:NAME` finds that library's), or an error with a suggestion.
 pub fn find(name: &str) -> Result<&'static Entry> {
-    entries().find(|e| e.name == name).ok_or_else(|| {
-        let hint = did_you_mean(name, entries().map(|e| e.name));
+    let found = match name.split_once(':') {
+        Some(_) => entries().find(|e| format!("{}:{}", e.library, e.name) == name),
+        None => entries().find(|e| e.name == name),
+    };
+    found.ok_or_else(|| {
+        if let Some(style) = name.strip_prefix("megatron:") {
+            return megatron::unknown_style(style);
+        }
+        let hint = if name.contains(':') {
+            let names: Vec<String> = entries()
+                .map(|e| format!("{}:{}", e.library, e.name))
+                .collect();
+            did_you_mean(name, names.iter().map(String::as_str))
+        } else {
+            did_you_mean(name, entries().map(|e| e.name))
+        };
         Error::input(format!(
             "unknown schedule '{name}'{hint} (lrsched list shows all)"
         ))
@@ -71,9 +137,26 @@ pub fn find(name: &str) -> Result<&'static Entry> {
 }
 
 impl Entry {
+    /// The name as `--schedule` takes it back: bare for transformers and torch (today's
+    /// spelling), `LIBRARY:NAME` for the other libraries, whose names repeat
+    /// (`timm:cosine`, `megatron:cosine`).
+    pub fn qualified_name(&self) -> String {
+        match self.library {
+            Library::Transformers | Library::Torch => self.name.to_string(),
+            library => format!("{library}:{}", self.name),
+        }
+    }
+
     /// Validates `ctx` for this entry and builds the schedule, with torch's `SequentialLR`
     /// warmup in front of torch schedulers when `ctx.warmup > 0`.
     pub fn instantiate(&'static self, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
+        if ctx.warmup > 0 && !self.takes_warmup && self.library != Library::Transformers {
+            return Err(Error::input(format!(
+                "{}:{} has no warmup parameter, so --warmup {} has no meaning for it; \
+                 drop --warmup (lrsched list {}:{} shows its parameters)",
+                self.library, self.name, ctx.warmup, self.library, self.name
+            )));
+        }
         if ctx.warmup > 0 && !self.takes_warmup {
             return Err(Error::input(format!(
                 "schedule '{}' takes no warmup (transformers' get_scheduler ignores it); \
@@ -97,7 +180,9 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_parameters_documented() {
-        let names: Vec<&str> = entries().map(|e| e.name).collect();
+        let names: Vec<String> = entries()
+            .map(|e| format!("{}:{}", e.library, e.name))
+            .collect();
         for (i, name) in names.iter().enumerate() {
             assert!(!names[i + 1..].contains(name), "{name} is registered twice");
         }

@@ -44,7 +44,7 @@ pub use optim::{Optimizer, Settings};
 
 use crate::error::{Error, Result};
 use crate::format::py_repr;
-use crate::schedule::registry;
+use crate::schedule::registry::{self, Library};
 use crate::schedule::{Point, Schedule};
 use crate::spec::{DEFAULT_SCHEDULE, Partial};
 
@@ -60,13 +60,20 @@ pub const DEMO_SAMPLES: usize = 10;
 pub const DEMO_FEATURES: usize = 10;
 
 /// `partial` with the demo's steps and warmup where it gives none, so that no flags at
-/// all describe the demo's run. A built-in that takes no warmup (`constant`) keeps none.
+/// all describe the demo's run. A built-in that takes no warmup (`constant`) keeps none, and
+/// neither does one of a library whose `--warmup` is its own warmup parameter (timm's
+/// `warmup_t`): that parameter's default is the library's.
 pub fn demo_defaults(mut partial: Partial) -> Partial {
     partial.steps = partial.steps.or(Some(DEMO_STEPS));
     if partial.warmup.is_none() {
         let takes_warmup = partial.expr.is_some()
-            || registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE))
-                .map_or(true, |entry| entry.takes_warmup);
+            || registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE)).map_or(
+                true,
+                |entry| {
+                    entry.takes_warmup
+                        && matches!(entry.library, Library::Transformers | Library::Torch)
+                },
+            );
         if takes_warmup {
             partial.warmup = Some(DEMO_WARMUP);
         }

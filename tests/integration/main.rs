@@ -8,6 +8,8 @@ mod check;
 mod cli;
 mod fuzz_regressions;
 mod golden;
+mod libraries;
+mod library_properties;
 mod properties;
 mod readme;
 mod run_cli;
