@@ -6,10 +6,10 @@
 //! torch's order, so consecutive steps cost O(1) and match torch to the last bit.
 
 pub mod combine;
-pub mod hf;
 pub mod params;
 pub mod registry;
 pub mod torch;
+pub mod transformers;
 
 use std::fmt;
 

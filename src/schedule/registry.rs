@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::params::{ParamSpec, Params};
-use super::{Context, Schedule, combine, hf, torch};
+use super::{Context, Schedule, combine, torch, transformers};
 use crate::error::{Error, Result};
 use crate::suggest::did_you_mean;
 
@@ -57,7 +57,7 @@ pub struct Entry {
 
 /// Every built-in schedule: transformers first, then torch, each in its library's order.
 pub fn entries() -> impl Iterator<Item = &'static Entry> {
-    hf::ENTRIES.iter().chain(torch::ENTRIES.iter())
+    transformers::ENTRIES.iter().chain(torch::ENTRIES.iter())
 }
 
 /// The entry named exactly `name`, or an error with a suggestion.
