@@ -1,6 +1,6 @@
 //! `CyclicLR`: torch's closed form per step, with the lr bounds it sets itself.
 
-use super::{Failure, rejected};
+use super::{CYCLE_MOMENTUM, Failure, base_momentum, max_momentum, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -248,24 +248,9 @@ pub(super) const CYCLIC_LR: Entry = Entry {
             default: ParamDefault::Str("cycle"),
             doc: "accepted for compatibility; torch overrides it for the built-in modes",
         },
-        ParamSpec {
-            name: "cycle_momentum",
-            kind: ParamKind::Bool,
-            default: ParamDefault::Bool(true),
-            doc: "cycles the optimizer's momentum; does not change the lr",
-        },
-        ParamSpec {
-            name: "base_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.8),
-            doc: "lower momentum bound; does not change the lr",
-        },
-        ParamSpec {
-            name: "max_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.9),
-            doc: "upper momentum bound; does not change the lr",
-        },
+        CYCLE_MOMENTUM,
+        base_momentum(0.8),
+        max_momentum(0.9),
     ],
     takes_warmup: true,
     build: build_cyclic_lr,

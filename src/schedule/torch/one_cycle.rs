@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use super::{Failure, rejected};
+use super::{CYCLE_MOMENTUM, Failure, base_momentum, max_momentum, rejected};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -357,24 +357,9 @@ pub(super) const ONE_CYCLE_LR: Entry = Entry {
             default: ParamDefault::Str("cos"),
             doc: "shape of each phase",
         },
-        ParamSpec {
-            name: "cycle_momentum",
-            kind: ParamKind::Bool,
-            default: ParamDefault::Bool(true),
-            doc: "cycles the optimizer's momentum; does not change the lr",
-        },
-        ParamSpec {
-            name: "base_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.85),
-            doc: "lower momentum bound; does not change the lr",
-        },
-        ParamSpec {
-            name: "max_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.95),
-            doc: "upper momentum bound; does not change the lr",
-        },
+        CYCLE_MOMENTUM,
+        base_momentum(0.85),
+        max_momentum(0.95),
         ParamSpec {
             name: "div_factor",
             kind: ParamKind::Float,
