@@ -8,8 +8,8 @@
 pub mod combine;
 pub mod params;
 pub mod registry;
-pub mod torch;
-pub mod transformers;
+mod torch;
+mod transformers;
 
 use std::fmt;
 

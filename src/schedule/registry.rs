@@ -97,15 +97,13 @@ pub fn libraries() -> impl Iterator<Item = Library> {
 /// The distinct libraries of `entries`, in order.
 fn libraries_of(entries: impl Iterator<Item = &'static Entry>) -> impl Iterator<Item = Library> {
     let mut seen = Vec::new();
-    entries
-        .map(|e| e.library)
-        .filter(move |library| {
-            let new = !seen.contains(library);
-            if new {
-                seen.push(*library);
-            }
-            new
-        })
+    entries.map(|e| e.library).filter(move |library| {
+        let new = !seen.contains(library);
+        if new {
+            seen.push(*library);
+        }
+        new
+    })
 }
 
 /// The library named `name` (`torch`), if there is one.

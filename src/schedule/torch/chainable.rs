@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::Failure;
+use super::Raise;
 use crate::error::Result;
 use crate::schedule::{Context, Point, Schedule};
 
@@ -46,7 +46,7 @@ pub(super) struct Chainable<R> {
     /// The optimizer's lr, for the multiplier column.
     base_lr: f64,
     /// Where torch raises, if it does.
-    failure: Option<Failure>,
+    failure: Option<Raise>,
 }
 
 impl<R: Recurrence + 'static> Chainable<R> {
@@ -57,9 +57,9 @@ impl<R: Recurrence + 'static> Chainable<R> {
         ctx: &Context,
         recurrence: R,
         first: f64,
-        failure: Option<Failure>,
+        failure: Option<Raise>,
     ) -> Result<Box<dyn Schedule>> {
-        Failure::check(failure.as_ref(), class, ctx)?;
+        Raise::check(failure.as_ref(), class, ctx)?;
         Ok(Box::new(Chainable {
             recurrence,
             first,
@@ -89,7 +89,7 @@ impl<R: Recurrence> Schedule for Chainable<R> {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(self.failure.as_ref())
+        Raise::last_defined_step(self.failure.as_ref())
     }
 
     fn horizon(&self) -> Option<u64> {

@@ -2,7 +2,7 @@
 //! division.
 
 use super::chainable::{Chainable, Recurrence};
-use super::{Failure, Start, rejected};
+use super::{Raise, Start, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -67,7 +67,7 @@ fn build_constant_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>
             ctx.base_lr * (factor + reached * (1.0 - factor))
         }
     };
-    let failure = (factor == 0.0 && total_iters >= 1).then(|| Failure {
+    let failure = (factor == 0.0 && total_iters >= 1).then(|| Raise {
         step: total_iters.unsigned_abs(),
         what: "ZeroDivisionError (the lr is multiplied by 1.0 / factor at total_iters, and \
                factor=0.0)"

@@ -4,7 +4,7 @@
 use std::f64::consts::PI;
 
 use super::chainable::{Chainable, Recurrence};
-use super::{ETA_MIN, Failure, Start};
+use super::{ETA_MIN, Raise, Start};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -107,7 +107,7 @@ fn build_cosine_annealing_lr(ctx: &Context, params: &Params) -> Result<Box<dyn S
     let t_max = params.float("T_max")?;
     let eta_min = params.float("eta_min")?;
     let start = Start::of(ctx);
-    let failure = (t_max == 0.0).then(|| Failure {
+    let failure = (t_max == 0.0).then(|| Raise {
         step: match start {
             Start::Fresh => 1,
             Start::ClosedForm => 0,
@@ -132,17 +132,15 @@ fn build_cosine_annealing_lr(ctx: &Context, params: &Params) -> Result<Box<dyn S
     // cosine a step, for a fractional T_max only, costs less than evaluating them.
     let failure = failure.or_else(|| {
         let evaluated = ctx.steps.saturating_sub(ctx.warmup);
-        recurrence
-            .first_zero_division(evaluated)
-            .map(|step| Failure {
-                step,
-                what: format!(
-                    "ZeroDivisionError (1 + cos(pi * {} / T_max) is 0.0 with T_max={})",
-                    step - 1,
-                    py_repr(t_max)
-                ),
-                fix: "round T_max (a whole T_max never divides by zero)".into(),
-            })
+        recurrence.first_zero_division(evaluated).map(|step| Raise {
+            step,
+            what: format!(
+                "ZeroDivisionError (1 + cos(pi * {} / T_max) is 0.0 with T_max={})",
+                step - 1,
+                py_repr(t_max)
+            ),
+            fix: "round T_max (a whole T_max never divides by zero)".into(),
+        })
     });
     Chainable::boxed("CosineAnnealingLR", ctx, recurrence, first, failure)
 }

@@ -1,6 +1,6 @@
 //! `CyclicLR`: torch's closed form per step, with the lr bounds it sets itself.
 
-use super::{CYCLE_MOMENTUM, Failure, base_momentum, max_momentum, rejected};
+use super::{CYCLE_MOMENTUM, Raise, base_momentum, max_momentum, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -39,7 +39,7 @@ struct CyclicLr {
     gamma: f64,
     /// The optimizer's lr, for the multiplier column.
     optimizer_lr: f64,
-    failure: Option<Failure>,
+    failure: Option<Raise>,
 }
 
 impl CyclicLr {
@@ -108,7 +108,7 @@ impl Schedule for CyclicLr {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(self.failure.as_ref())
+        Raise::last_defined_step(self.failure.as_ref())
     }
 }
 
@@ -176,7 +176,7 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         optimizer_lr: ctx.base_lr,
         failure: None,
     };
-    schedule.failure = schedule.first_raising_step().map(|step| Failure {
+    schedule.failure = schedule.first_raising_step().map(|step| Raise {
         step,
         what: match mode {
             Mode::ExpRange => format!(
@@ -189,7 +189,7 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         },
         fix: "evaluate fewer --steps".into(),
     });
-    Failure::check(schedule.failure.as_ref(), CLASS, ctx)?;
+    Raise::check(schedule.failure.as_ref(), CLASS, ctx)?;
     Ok(Box::new(schedule))
 }
 

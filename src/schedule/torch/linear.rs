@@ -2,7 +2,7 @@
 //! torch's ratio recursion.
 
 use super::chainable::{Chainable, Recurrence, float, last_change};
-use super::{Failure, Start, rejected};
+use super::{Raise, Start, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -70,7 +70,7 @@ fn build_linear_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
                     + (end_factor - start_factor) * float(total_iters.min(0)) / float(total_iters))
         }
     };
-    let failure = (start == Start::ClosedForm && total_iters == 0).then(|| Failure {
+    let failure = (start == Start::ClosedForm && total_iters == 0).then(|| Raise {
         step: 0,
         what: "ZeroDivisionError (its closed form, which SequentialLR uses at the milestone, \
                divides by total_iters=0)"

@@ -70,7 +70,7 @@ impl Start {
 /// A step at which torch raises while stepping the scheduler (a division by zero, a step
 /// past `OneCycleLR`'s `total_steps`): the scheduler is defined only before it.
 #[derive(Clone, Debug, PartialEq)]
-struct Failure {
+struct Raise {
     /// The scheduler's own step (`last_epoch`) at which torch raises.
     step: u64,
     /// What torch raises and why, e.g. `ZeroDivisionError (T_max=0.0)`.
@@ -79,17 +79,17 @@ struct Failure {
     fix: String,
 }
 
-impl Failure {
+impl Raise {
     /// The last step before the failure. A failure at step 0 (only ever at `SequentialLR`'s
     /// milestone; failures in the constructor are rejected outright) leaves no step defined,
     /// which `Option<u64>` cannot say: it reports step 0, one too many.
-    fn last_defined_step(failure: Option<&Failure>) -> Option<u64> {
+    fn last_defined_step(failure: Option<&Raise>) -> Option<u64> {
         failure.map(|f| f.step.saturating_sub(1))
     }
 
     /// An error when the steps that `ctx` evaluates reach the failure: the scheduler runs at
     /// its own steps `0 .. steps - warmup`, so like torch we only fail if it gets there.
-    fn check(failure: Option<&Failure>, class: &str, ctx: &Context) -> Result<(), Error> {
+    fn check(failure: Option<&Raise>, class: &str, ctx: &Context) -> Result<(), Error> {
         let Some(f) = failure else { return Ok(()) };
         let evaluated = ctx.steps.saturating_sub(ctx.warmup);
         if f.step < evaluated {

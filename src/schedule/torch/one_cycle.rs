@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use super::{CYCLE_MOMENTUM, Failure, base_momentum, max_momentum, rejected};
+use super::{CYCLE_MOMENTUM, Raise, base_momentum, max_momentum, rejected};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -62,7 +62,7 @@ struct OneCycleLr {
     /// The optimizer's lr, for the multiplier column.
     optimizer_lr: f64,
     /// `Tried to step total_steps + 1 times`, or an earlier division by zero.
-    failure: Failure,
+    failure: Raise,
 }
 
 impl OneCycleLr {
@@ -87,7 +87,7 @@ impl Schedule for OneCycleLr {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(Some(&self.failure))
+        Raise::last_defined_step(Some(&self.failure))
     }
 
     /// The last phase ends at `T - 1`; step `T`, which torch still allows, extrapolates it
@@ -257,7 +257,7 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
         ]
     };
 
-    let past_the_end = Failure {
+    let past_the_end = Raise {
         step: total.saturating_add(1),
         what: format!(
             "ValueError (\"Tried to step {} times. The specified number of total steps is \
@@ -286,14 +286,14 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
                 zero_length(phase)
             )));
         }
-        Some((step, phase)) if step < past_the_end.step => Failure {
+        Some((step, phase)) if step < past_the_end.step => Raise {
             step,
             what: zero_length(phase),
             fix: "change pct_start or total_steps".into(),
         },
         _ => past_the_end,
     };
-    Failure::check(Some(&failure), CLASS, ctx)?;
+    Raise::check(Some(&failure), CLASS, ctx)?;
     Ok(Box::new(OneCycleLr {
         phases,
         anneal,

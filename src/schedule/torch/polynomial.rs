@@ -2,7 +2,7 @@
 //! ratio recursion.
 
 use super::chainable::{Chainable, Recurrence, float, last_change};
-use super::{Failure, Start};
+use super::{Raise, Start};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -45,14 +45,14 @@ fn build_polynomial_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedul
     let start = Start::of(ctx);
     let failure = match start {
         // `base_lr * (1.0 - min(total_iters, 0) / total_iters) ** power`.
-        Start::ClosedForm if total_iters == 0 => Some(Failure {
+        Start::ClosedForm if total_iters == 0 => Some(Raise {
             step: 0,
             what: "ZeroDivisionError (its closed form, which SequentialLR uses at the \
                    milestone, divides by total_iters=0)"
                 .into(),
             fix: "use a total_iters other than 0 behind a warmup".into(),
         }),
-        Start::ClosedForm if total_iters < 0 && power < 0.0 => Some(Failure {
+        Start::ClosedForm if total_iters < 0 && power < 0.0 => Some(Raise {
             step: 0,
             what: format!(
                 "ZeroDivisionError (its closed form, which SequentialLR uses at the \
@@ -61,7 +61,7 @@ fn build_polynomial_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedul
             ),
             fix: "use a power >= 0".into(),
         }),
-        _ if total_iters >= 1 && power < 0.0 => Some(Failure {
+        _ if total_iters >= 1 && power < 0.0 => Some(Raise {
             step: total_iters.unsigned_abs(),
             what: format!(
                 "ZeroDivisionError (0.0 cannot be raised to power={} at total_iters)",

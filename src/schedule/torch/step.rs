@@ -2,7 +2,7 @@
 //! multiplication.
 
 use super::chainable::{Chainable, Recurrence, multiply_repeatedly};
-use super::{DECAY_GAMMA, Failure, Start};
+use super::{DECAY_GAMMA, Raise, Start};
 use crate::error::Result;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
@@ -45,7 +45,7 @@ fn build_step_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     let step_size = params.int("step_size")?;
     let gamma = params.float("gamma")?;
     let start = Start::of(ctx);
-    let failure = (step_size == 0).then(|| Failure {
+    let failure = (step_size == 0).then(|| Raise {
         step: match start {
             Start::Fresh => 1,
             Start::ClosedForm => 0,
