@@ -213,6 +213,36 @@ impl Schedule for ExprSchedule {
 mod tests {
     use super::*;
 
+    /// The rest of a lambda that is 0.5 after the warmup and defined up to `N - 1`.
+    #[derive(Debug)]
+    struct Half;
+
+    impl AfterWarmup for Half {
+        fn multiplier(&self, _: u64, _: &Context) -> f64 {
+            0.5
+        }
+
+        fn last_defined_step(&self, ctx: &Context) -> Option<u64> {
+            ctx.steps.checked_sub(1)
+        }
+    }
+
+    #[test]
+    fn linear_warmup_then_the_rest_of_the_lambda() {
+        let ctx = Context {
+            steps: 10,
+            base_lr: 0.2,
+            warmup: 4,
+        };
+        let warm = LinearWarmup::boxed(&ctx, Half);
+        let multipliers: Vec<f64> = (0..6).map(|k| warm.at(k).multiplier).collect();
+        assert_eq!(multipliers, [0.0, 0.25, 0.5, 0.75, 0.5, 0.5]);
+        assert_eq!(warm.at(3).lr, 0.2 * 0.75);
+        assert_eq!(warm.last_defined_step(), Some(9));
+        let cold = LinearWarmup::boxed(&Context { warmup: 0, ..ctx }, Half);
+        assert_eq!(cold.at(0).multiplier, 0.5);
+    }
+
     #[test]
     fn negative_zero_becomes_zero_as_with_python_ints() -> Result<()> {
         let ctx = Context {
