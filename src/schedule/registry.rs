@@ -86,7 +86,10 @@ pub struct Entry {
 /// Every built-in schedule, library by library (transformers first, then torch), each in
 /// its library's order.
 pub fn entries() -> impl Iterator<Item = &'static Entry> {
-    transformers::ENTRIES.iter().chain(torch::ENTRIES.iter())
+    transformers::ENTRIES
+        .iter()
+        // One line per library, in the order `lrsched list` shows them.
+        .chain(torch::ENTRIES.iter())
 }
 
 /// The libraries of [`entries`], in their order.
