@@ -777,7 +777,7 @@ fn value_json(name: &str, v: f64) -> Json {
 fn schedule_text(description: &Description) -> String {
     let ctx = &description.ctx;
     let mut text = match &description.kind {
-        Kind::Builtin { entry, .. } => entry.name.to_string(),
+        Kind::Builtin { entry, .. } => entry.to_string(),
         Kind::Expr(source) => format!("--expr \"{source}\""),
     };
     text.push_str(&format!(

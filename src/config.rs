@@ -136,8 +136,9 @@ fn from_training_arguments(map: &Map<String, Json>) -> Result<Partial> {
             let entry = registry::find(&name)?;
             if entry.library != Library::Transformers {
                 return Err(Error::input(format!(
-                    "lr_scheduler_type '{name}' is a torch scheduler, not a transformers \
-                     SchedulerType; use lrsched's own config keys for torch schedulers"
+                    "lr_scheduler_type '{name}' is a {0} scheduler, not a transformers \
+                     SchedulerType; use lrsched's own config keys for {0} schedulers",
+                    entry.library
                 )));
             }
             name

@@ -229,7 +229,7 @@ pub enum Kind {
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
+        self.library == other.library && self.name == other.name
     }
 }
 
@@ -254,7 +254,7 @@ impl Description {
     /// A short name for legends: the schedule name or the expression, with the warmup.
     pub fn label(&self) -> String {
         let name = match &self.kind {
-            Kind::Builtin { entry, .. } => entry.qualified_name(),
+            Kind::Builtin { entry, .. } => entry.to_string(),
             Kind::Expr(source) => source.clone(),
         };
         match self.ctx.warmup {
@@ -268,7 +268,7 @@ impl Description {
         let mut map = Map::new();
         match &self.kind {
             Kind::Builtin { entry, params } => {
-                map.insert("schedule".into(), json!(entry.qualified_name()));
+                map.insert("schedule".into(), json!(entry.to_string()));
                 let params: Map<String, Json> = params
                     .iter()
                     .map(|(name, value)| {

@@ -224,7 +224,7 @@ pub fn set_params(text: &str) {
         }
     }
     resolve_and_evaluate(&Partial {
-        schedule: Some(entry.name.to_string()),
+        schedule: Some(entry.qualified()),
         steps,
         warmup,
         base_lr,

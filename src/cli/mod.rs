@@ -44,7 +44,7 @@ pub enum Command {
     Json(JsonArgs),
     /// Braille plot in the terminal; repeat --expr or --config to overlay schedules
     Plot(PlotArgs),
-    /// Every built-in schedule, or one in detail (formula, parameters, defaults)
+    /// Every built-in schedule by library, one library's, or one in detail (formula, parameters, defaults)
     List(ListArgs),
     /// Train the tiny linear-regression demo (Linear(n, 1), MSE, SGD or Adam) with the schedule
     // The demo's own defaults for the shared flags (lrsched::train::demo_defaults).
@@ -75,7 +75,7 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "N")]
     pub warmup: Option<u64>,
 
-    /// A built-in schedule, named as in transformers or torch (lrsched list) [default: constant_with_warmup]
+    /// A built-in schedule, NAME or LIBRARY:NAME as in its library (lrsched list) [default: constant_with_warmup]
     #[arg(long, value_name = "NAME")]
     pub schedule: Option<String>,
 
@@ -173,7 +173,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Show one schedule in detail
+    /// One schedule in detail (NAME or LIBRARY:NAME), or one library's schedules (LIBRARY)
     pub name: Option<String>,
     /// The catalogue as a Markdown table (as in the README)
     #[arg(long, conflicts_with = "name")]

@@ -7,13 +7,13 @@
 
 pub mod combine;
 pub mod deepspeed;
-pub mod hf;
 pub mod megatron;
 pub mod nanogpt;
 pub mod params;
 pub mod registry;
 pub mod timm;
-pub mod torch;
+mod torch;
+mod transformers;
 
 use std::fmt;
 

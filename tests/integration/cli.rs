@@ -288,6 +288,112 @@ fn list_names_every_schedule() {
         .stderr("error: unknown schedule 'nope' (lrsched list shows all)\n");
 }
 
+/// stdout of a successful run.
+fn stdout(args: &[&str]) -> String {
+    let out = lrsched().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_built_in_can_be_written_library_colon_name() {
+    for entry in lrsched::schedule::registry::entries() {
+        let qualified = entry.qualified();
+        assert_eq!(
+            stdout(&["list", &qualified]),
+            stdout(&["list", &entry.to_string()]),
+            "{qualified}"
+        );
+    }
+    for (bare, qualified, set) in [
+        ("cosine", "transformers:cosine", "num_cycles=0.5"),
+        ("StepLR", "torch:StepLR", "step_size=3"),
+    ] {
+        let run = |name: &str| {
+            stdout(&[
+                "csv",
+                "--schedule",
+                name,
+                "--set",
+                set,
+                "--warmup",
+                "2",
+                "--steps",
+                "9",
+            ])
+        };
+        assert_eq!(run(qualified), run(bare), "{qualified}");
+    }
+    // A description names the schedule as lrsched writes it, and reads back the same.
+    let json: Value = serde_json::from_str(&stdout(&[
+        "json",
+        "--schedule",
+        "transformers:cosine",
+        "--steps",
+        "3",
+    ]))
+    .unwrap();
+    assert_eq!(json["schedule"]["schedule"], "cosine");
+}
+
+#[test]
+fn list_groups_by_library_and_lists_one() {
+    use lrsched::schedule::registry;
+    let all = stdout(&["list"]);
+    for library in registry::libraries() {
+        let one = stdout(&["list", library.name()]);
+        let mut lines = one.lines();
+        assert_eq!(
+            lines.next(),
+            Some(format!("{library} ({})", library.heading()).as_str())
+        );
+        let listed: Vec<String> = lines
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect();
+        let want: Vec<String> = registry::entries()
+            .filter(|e| e.library == library)
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(listed, want, "lrsched list {library}");
+        assert!(
+            all.contains(&one),
+            "lrsched list holds lrsched list {library}"
+        );
+    }
+    assert_eq!(
+        stdout(&["list", "cosine"]).lines().next(),
+        Some("cosine (transformers:cosine)")
+    );
+}
+
+#[test]
+fn unknown_libraries_and_names_are_explained() {
+    let libraries: Vec<&str> = lrsched::schedule::registry::libraries()
+        .map(|l| l.name())
+        .collect();
+    rejects(
+        &["csv", "--schedule", "pytorch:StepLR"],
+        &format!(
+            "unknown library 'pytorch' in schedule 'pytorch:StepLR'; did you mean 'torch'? \
+             (libraries: {}; lrsched list shows all)",
+            libraries.join(", ")
+        ),
+    );
+    rejects(
+        &["list", "torch:StepRL"],
+        "unknown schedule 'torch:StepRL'; did you mean 'torch:StepLR'? (lrsched list shows all)",
+    );
+    rejects(
+        &["table", "--schedule", "transformers:StepLR"],
+        "unknown schedule 'transformers:StepLR': transformers has no StepLR; did you mean \
+         'torch:StepLR'? (lrsched list shows all)",
+    );
+}
+
 pub fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);

@@ -586,7 +586,7 @@ fn every_new_built_in_has_a_strategy() {
     let covered: Vec<&str> = strategies().iter().map(|(name, _)| *name).collect();
     let registered: Vec<String> = registry::entries()
         .filter(|e| !matches!(e.library, Library::Transformers | Library::Torch))
-        .map(|e| e.qualified_name())
+        .map(|e| e.to_string())
         .collect();
     assert_eq!(covered, registered);
 }

@@ -1,6 +1,6 @@
 //! `CyclicLR`: torch's closed form per step, with the lr bounds it sets itself.
 
-use super::{Failure, rejected};
+use super::{CYCLE_MOMENTUM, Raise, base_momentum, max_momentum, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -42,7 +42,7 @@ struct CyclicLr {
     optimizer_lr: f64,
     /// `(base_momentum, max_momentum)` when `cycle_momentum` is true.
     momentum: Option<(f64, f64)>,
-    failure: Option<Failure>,
+    failure: Option<Raise>,
 }
 
 impl CyclicLr {
@@ -120,7 +120,7 @@ impl Schedule for CyclicLr {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(self.failure.as_ref())
+        Raise::last_defined_step(self.failure.as_ref())
     }
 
     /// `max_momentum - (max_momentum - base_momentum) * scale_factor * scale_fn`: the
@@ -203,7 +203,7 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         momentum,
         failure: None,
     };
-    schedule.failure = schedule.first_raising_step().map(|step| Failure {
+    schedule.failure = schedule.first_raising_step().map(|step| Raise {
         step,
         what: match mode {
             Mode::ExpRange => format!(
@@ -216,7 +216,7 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         },
         fix: "evaluate fewer --steps".into(),
     });
-    Failure::check(schedule.failure.as_ref(), CLASS, ctx)?;
+    Raise::check(schedule.failure.as_ref(), CLASS, ctx)?;
     Ok(Box::new(schedule))
 }
 
@@ -275,24 +275,9 @@ pub(super) const CYCLIC_LR: Entry = Entry {
             default: ParamDefault::Str("cycle"),
             doc: "accepted for compatibility; torch overrides it for the built-in modes",
         },
-        ParamSpec {
-            name: "cycle_momentum",
-            kind: ParamKind::Bool,
-            default: ParamDefault::Bool(true),
-            doc: "cycles the optimizer's momentum (SGD momentum, Adam betas[0]) against the lr; used by lrsched train",
-        },
-        ParamSpec {
-            name: "base_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.8),
-            doc: "lower momentum bound; does not change the lr",
-        },
-        ParamSpec {
-            name: "max_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.9),
-            doc: "upper momentum bound; does not change the lr",
-        },
+        CYCLE_MOMENTUM,
+        base_momentum(0.8),
+        max_momentum(0.9),
     ],
     takes_warmup: true,
     build: build_cyclic_lr,

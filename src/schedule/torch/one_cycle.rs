@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use super::{Failure, rejected};
+use super::{CYCLE_MOMENTUM, Raise, base_momentum, max_momentum, rejected};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -70,7 +70,7 @@ struct OneCycleLr {
     /// Whether the momentum is cycled (`cycle_momentum`).
     cycle_momentum: bool,
     /// `Tried to step total_steps + 1 times`, or an earlier division by zero.
-    failure: Failure,
+    failure: Raise,
 }
 
 impl OneCycleLr {
@@ -103,7 +103,7 @@ impl Schedule for OneCycleLr {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(Some(&self.failure))
+        Raise::last_defined_step(Some(&self.failure))
     }
 
     /// The momentum annealed through the same phases as the lr, in the opposite
@@ -295,7 +295,7 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
         ]
     };
 
-    let past_the_end = Failure {
+    let past_the_end = Raise {
         step: total.saturating_add(1),
         what: format!(
             "ValueError (\"Tried to step {} times. The specified number of total steps is \
@@ -324,14 +324,14 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
                 zero_length(phase)
             )));
         }
-        Some((step, phase)) if step < past_the_end.step => Failure {
+        Some((step, phase)) if step < past_the_end.step => Raise {
             step,
             what: zero_length(phase),
             fix: "change pct_start or total_steps".into(),
         },
         _ => past_the_end,
     };
-    Failure::check(Some(&failure), CLASS, ctx)?;
+    Raise::check(Some(&failure), CLASS, ctx)?;
     Ok(Box::new(OneCycleLr {
         phases,
         anneal,
@@ -396,24 +396,9 @@ pub(super) const ONE_CYCLE_LR: Entry = Entry {
             default: ParamDefault::Str("cos"),
             doc: "shape of each phase",
         },
-        ParamSpec {
-            name: "cycle_momentum",
-            kind: ParamKind::Bool,
-            default: ParamDefault::Bool(true),
-            doc: "anneals the optimizer's momentum (SGD momentum, Adam betas[0]) against the lr; used by lrsched train",
-        },
-        ParamSpec {
-            name: "base_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.85),
-            doc: "lower momentum bound; does not change the lr",
-        },
-        ParamSpec {
-            name: "max_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.95),
-            doc: "upper momentum bound; does not change the lr",
-        },
+        CYCLE_MOMENTUM,
+        base_momentum(0.85),
+        max_momentum(0.95),
         ParamSpec {
             name: "div_factor",
             kind: ParamKind::Float,
