@@ -20,23 +20,22 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Table(args) => {
             let description = args.schedule.one("table")?;
-            let schedule = description.build()?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             let mut writer = TableWriter::new(
                 io::stdout().lock(),
                 steps.to - 1,
                 args.digits.map(usize::from),
             );
-            write_points(schedule.as_ref(), steps, &mut writer)?;
+            write_points(description.schedule(), steps, &mut writer)?;
         }
         Command::Csv(args) => {
             let description = args.schedule.one("csv")?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             write_rows(&description, steps, &Csv)?;
         }
         Command::Json(args) => {
             let description = args.schedule.one("json")?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             if args.lines {
                 write_rows(&description, steps, &Json::lines())?;
             } else {
@@ -72,10 +71,9 @@ fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
 
 /// Streams the rows of `format` to stdout, formatting on every core for large outputs.
 fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) -> Result<()> {
-    let schedule = description.build()?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     rows::write_rows(
-        schedule.as_ref(),
+        description.schedule(),
         steps,
         format,
         &mut io::stdout().lock(),
@@ -117,8 +115,8 @@ fn train(args: &TrainArgs) -> Result<()> {
     use lrsched::train::{DataSource, InitSource, Optimizer, Training, demo_defaults};
 
     let description = demo_defaults(args.schedule.partial("train")?).resolve()?;
-    let schedule = description.build()?;
-    let steps = description.ctx.steps;
+    let schedule = description.schedule();
+    let steps = description.ctx().steps;
     let lr = if args.next_lr {
         LrColumn::Next
     } else {
@@ -166,7 +164,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         OptimizerArg::Sgd => Optimizer::Sgd,
         OptimizerArg::Adam => Optimizer::Adam,
     };
-    let training = Training::new(&data, model, optimizer, schedule.as_ref(), steps)?;
+    let training = Training::new(&data, model, optimizer, schedule, steps)?;
     let out = io::stdout().lock();
     let mut writer: Box<dyn report::RowWriter> = match args.format {
         TrainFormat::Table => Box::new(report::TableWriter::new(out, lr)),
@@ -191,14 +189,19 @@ fn train(args: &TrainArgs) -> Result<()> {
 /// Every schedule reduced to `columns` columns over the longest one's steps (the shared
 /// x axis), with those steps.
 fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
-    let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
+    let frame = Steps::all(
+        descriptions
+            .iter()
+            .map(|d| d.ctx().steps)
+            .max()
+            .unwrap_or(1),
+    );
     let mut series = Vec::with_capacity(descriptions.len());
     for description in descriptions {
-        let schedule = description.build()?;
         series.push(Series::reduce(
             description.label(),
-            schedule.as_ref(),
-            Steps::all(description.ctx.steps),
+            description.schedule(),
+            Steps::all(description.ctx().steps),
             frame,
             columns,
         ));

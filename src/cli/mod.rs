@@ -6,14 +6,16 @@ mod commands;
 mod generate;
 mod list;
 
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lrsched::Description;
+use lrsched::config::{self, Syntax};
+use lrsched::description::Partial;
 use lrsched::error::{Error, Result};
 use lrsched::schedule::params::split_assignment;
-use lrsched::spec::Partial;
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
@@ -86,8 +88,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
 
-    /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
-    /// JSON (flags given here win)
+    /// Read the description from a file ("-" for stdin): lrsched JSON or TOML, or transformers
+    /// TrainingArguments JSON (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 }
@@ -267,7 +269,7 @@ impl ScheduleArgs {
             return Err(Error::input("give either --schedule or --expr, not both"));
         }
         let mut partial = match self.config.first() {
-            Some(path) => Partial::from_config_file(path)?.merge(flags),
+            Some(path) => read_config(path)?.merge(flags),
             None => flags,
         };
         if let Some(expr) = self.expr.first() {
@@ -289,9 +291,14 @@ impl ScheduleArgs {
             return Ok(vec![self.one("plot")?]);
         }
         let flags = self.flags()?;
+        if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::input(
+                "--config - reads stdin, which can be given only once",
+            ));
+        }
         let mut partials = Vec::new();
         for path in &self.config {
-            partials.push(Partial::from_config_file(path)?.merge(flags.clone()));
+            partials.push(read_config(path)?.merge(flags.clone()));
         }
         if flags.schedule.is_some() && self.config.is_empty() {
             partials.push(flags.clone());
@@ -307,6 +314,18 @@ impl ScheduleArgs {
         }
         partials.iter().map(Partial::resolve).collect()
     }
+}
+
+/// A config file, or stdin for `-`, whose syntax then comes from its content.
+fn read_config(path: &Path) -> Result<Partial> {
+    if path.as_os_str() != "-" {
+        return Partial::from_config_file(path);
+    }
+    let mut text = String::new();
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::input(format!("cannot read config from stdin: {e}")))?;
+    config::parse("<stdin>", &text, Syntax::detect(None, &text))
 }
 
 #[cfg(test)]
