@@ -36,8 +36,8 @@ pub mod report;
 
 use std::fmt;
 
-pub use data::{DataSource, Dataset, InitSource, Seeded};
-pub use model::{Gradients, Linear};
+pub use data::{DataSource, Dataset, Seeded};
+pub use model::{Gradients, InitSource, Linear};
 pub use optim::Optimizer;
 
 use crate::description::{DEFAULT_SCHEDULE, Partial};

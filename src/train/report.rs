@@ -5,7 +5,8 @@ use std::io::{self, BufWriter, Write};
 
 use serde_json::Value as Json;
 
-use super::data::{DataSource, Dataset, InitSource};
+use super::data::{DataSource, Dataset};
+use super::model::InitSource;
 use super::{Diverged, Divergence, Linear, Optimizer, Row, Training};
 use crate::description::Description;
 use crate::error::Result;
