@@ -43,13 +43,17 @@ impl Partial {
         if over.expr.is_some() {
             self.schedule = None;
             self.params.clear();
+            self.origins.params.clear();
             self.expr = over.expr;
+            self.origins.expr = over.origins.expr;
         }
         if over.schedule.is_some() {
             if self.schedule != over.schedule {
                 self.params.clear();
+                self.origins.params.clear();
             }
             self.expr = None;
+            self.origins.expr = None;
             self.schedule = over.schedule;
         }
         self.steps = over.steps.or(self.steps);
@@ -63,7 +67,12 @@ impl Partial {
         self.warmup = over.warmup.or(self.warmup);
         self.warmup_ratio = over.warmup_ratio.or(self.warmup_ratio);
         self.open_steps = over.open_steps.or(self.open_steps);
+        // Origins stay aligned with the parameters; a layer that has none (flags) adds None.
+        let mut origins = over.origins.params;
+        origins.resize(over.params.len(), None);
+        self.origins.params.resize(self.params.len(), None);
         self.params.extend(over.params);
+        self.origins.params.extend(origins);
         self
     }
 
@@ -110,19 +119,54 @@ impl Partial {
             }
             (name, None) => {
                 let entry = registry::find(name.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
-                let params = Params::resolve(entry.name, entry.params, &self.params)?;
+                let params = Params::resolve(entry.name, entry.params, &self.params)
+                    .map_err(|e| self.locate_param_error(entry, e))?;
                 ScheduleKind::Builtin { entry, params }
             }
         };
         let schedule = match &kind {
             ScheduleKind::Builtin { entry, params } => entry.instantiate(&ctx, params)?,
-            ScheduleKind::Expr(source) => Box::new(ExprSchedule::new(source, &ctx)?),
+            ScheduleKind::Expr(source) => {
+                Box::new(ExprSchedule::new(source, &ctx).map_err(|e| {
+                    match (&self.origins.expr, e) {
+                        (Some(at), Error::Input(message)) => {
+                            Error::input(format!("config {at}: {message}"))
+                        }
+                        (_, e) => e,
+                    }
+                })?)
+            }
         };
         Ok(Description {
             kind,
             ctx,
             schedule: Arc::from(schedule),
         })
+    }
+}
+
+impl Partial {
+    /// `error`, from checking the parameters of `entry`, at the place a config file wrote
+    /// the parameter it is about: the one parameter that gives the same error alone (when
+    /// no parameter at all does not, as for a required one that is missing).
+    fn locate_param_error(&self, entry: &Entry, error: Error) -> Error {
+        let Error::Input(message) = &error else {
+            return error;
+        };
+        let same = |given: &[(String, crate::schedule::params::Raw)]| {
+            Params::resolve(entry.name, entry.params, given)
+                .err()
+                .is_some_and(|e| e.to_string() == *message)
+        };
+        if self.origins.params.iter().all(Option::is_none) || same(&[]) {
+            return error;
+        }
+        // Parameters are checked in order, so the error is about the first that fails.
+        let culprit = (0..self.params.len()).find(|&i| same(std::slice::from_ref(&self.params[i])));
+        match culprit.and_then(|i| self.origins.param(i)) {
+            Some(at) => Error::input(format!("config {at}: {message}")),
+            None => error,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Document, Format, Partial, value};
+use super::{Document, Format, Origins, Partial, value};
 use crate::error::Result;
 use crate::schedule::params::Raw;
 
@@ -45,13 +45,34 @@ struct Config {
 
 fn read(document: &Document<'_>) -> Result<Partial> {
     let config: Config = document.deserialize()?;
+    let params = config.params.unwrap_or_default();
+    if config.expr.is_some() {
+        if config.schedule.is_some() {
+            return Err(document.error_at(
+                "expr",
+                "give either \"schedule\" or \"expr\", not both",
+            ));
+        }
+        if !params.is_empty() {
+            return Err(document.error_at(
+                "params",
+                "\"params\" apply to built-in schedules; an \"expr\" takes no parameters \
+                 (it can use step, steps, warmup and base_lr)",
+            ));
+        }
+    }
+    let origins = Origins {
+        expr: config.expr.as_ref().map(|_| document.location_of("expr")),
+        params: document.param_locations("params", &params),
+    };
     Ok(Partial {
         schedule: config.schedule,
         expr: config.expr,
         steps: config.steps,
         base_lr: config.base_lr,
         warmup: config.warmup,
-        params: config.params.unwrap_or_default(),
+        params,
+        origins,
         ..Partial::default()
     })
 }
@@ -157,6 +178,76 @@ mod tests {
         assert_eq!(
             json(r#"{"steps": 5, "steps": 6}"#),
             "config lr.json:1:20: key \"steps\" is given twice"
+        );
+    }
+
+    #[test]
+    fn errors_found_after_merging_name_the_place_too() {
+        let resolve = |name: &str, text: &str, syntax| {
+            parse(name, text, syntax)
+                .and_then(|p| p.resolve())
+                .map(|d| d.label())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            resolve(
+                "lr.json",
+                "{\"schedule\": \"cosine\",\n \"params\": {\"num_cycles\": 0.5, \"num_cycle\": 1}}",
+                Syntax::Json
+            ),
+            Err("config lr.json:2:32: unknown parameter 'num_cycle' for cosine; did you mean \
+                 'num_cycles'?; cosine takes num_cycles"
+                .into())
+        );
+        assert_eq!(
+            resolve(
+                "lr.toml",
+                "schedule = \"StepLR\"\n[params]\nstep_size = 2\ngamma = \"x\"\n",
+                Syntax::Toml
+            ),
+            Err("config lr.toml:4:1: StepLR parameter gamma=\"x\" is not a number".into())
+        );
+        // A required parameter that no one gives is no one place's fault.
+        assert_eq!(
+            resolve(
+                "lr.toml",
+                "schedule = \"StepLR\"\n[params]\ngamma = 0.5\n",
+                Syntax::Toml
+            )
+            .map_err(|e| e.starts_with("StepLR needs step_size")),
+            Err(true)
+        );
+        assert_eq!(
+            resolve("lr.json", "{\"steps\": 5, \"expr\": \"min(1, step/\"}", Syntax::Json),
+            Err("config lr.json:1:14: invalid --expr: expected an expression after '/'\n  \
+                 min(1, step/\n              ^"
+                .into())
+        );
+        assert_eq!(
+            resolve("lr.json", r#"{"expr": "1", "schedule": "cosine"}"#, Syntax::Json),
+            Err("config lr.json:1:2: give either \"schedule\" or \"expr\", not both".into())
+        );
+        assert_eq!(
+            resolve("lr.json", r#"{"expr": "1", "params": {"a": 1}}"#, Syntax::Json),
+            Err("config lr.json:1:15: \"params\" apply to built-in schedules; an \"expr\" \
+                 takes no parameters (it can use step, steps, warmup and base_lr)"
+                .into())
+        );
+        // A parameter given again by --set is the flag's, and its error has no place.
+        let file = parse(
+            "lr.json",
+            r#"{"schedule": "cosine", "params": {"num_cycles": 0.5}}"#,
+            Syntax::Json,
+        );
+        let merged = file.map(|p| {
+            p.merge(Partial {
+                params: vec![("num_cycles".into(), Raw::Text("x".into()))],
+                ..Partial::default()
+            })
+        });
+        assert_eq!(
+            merged.and_then(|p| p.resolve()).map(|d| d.label()).map_err(|e| e.to_string()),
+            Err("cosine parameter num_cycles=x is not a number".into())
         );
     }
 

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 use crate::suggest::did_you_mean;
 
-pub use partial::{Location, OpenSteps, Partial};
+pub use partial::{Location, OpenSteps, Origins, Partial};
 
 /// A config format: which keys mark a document as one, and how to read it into a
 /// [`Partial`].
@@ -197,6 +197,30 @@ impl Document<'_> {
         }
     }
 
+    /// Where each of `params`, read from the object at the top-level `key`, is written: at
+    /// its own key when the text shows it, else at `key`.
+    pub fn param_locations(
+        &self,
+        key: &str,
+        params: &[(String, crate::schedule::params::Raw)],
+    ) -> Vec<Option<Location>> {
+        let whole = self.location_of(key);
+        let after = self.find_key(key).unwrap_or(0);
+        params
+            .iter()
+            .map(|(name, _)| {
+                let at = self.find_key_from(name, after);
+                Some(match at {
+                    Some(offset) => Location {
+                        file: self.file.to_string(),
+                        line_column: Some(self.line_column(offset)),
+                    },
+                    None => whole.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// An error about the top-level `key`, at its position.
     pub fn error_at(&self, key: &str, message: impl std::fmt::Display) -> Error {
         Error::input(format!("config {}: {message}", self.location_of(key)))
@@ -309,12 +333,18 @@ impl Document<'_> {
     /// The byte offset of the top-level `key` as written, found in the text: serde reports
     /// where a value ends, and formats check some keys against each other after reading.
     fn find_key(&self, key: &str) -> Option<usize> {
+        self.find_key_from(key, 0)
+    }
+
+    /// [`Document::find_key`] at or after byte `from` (a parameter after its table's key).
+    fn find_key_from(&self, key: &str, from: usize) -> Option<usize> {
         match self.syntax {
             Syntax::Json => {
                 let quoted = format!("\"{key}\"");
                 self.text
                     .match_indices(&quoted)
                     .map(|(i, _)| i)
+                    .filter(|&i| i >= from)
                     .find(|&i| self.text[i + quoted.len()..].trim_start().starts_with(':'))
             }
             Syntax::Toml | Syntax::Yaml => {
@@ -326,6 +356,10 @@ impl Document<'_> {
                 ];
                 let mut offset = 0;
                 for line in self.text.split_inclusive('\n') {
+                    if offset < from {
+                        offset += line.len();
+                        continue;
+                    }
                     let body = line.trim_start();
                     let indent = line.len() - body.len();
                     for form in &forms {

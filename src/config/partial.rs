@@ -28,6 +28,26 @@ pub struct Partial {
     /// Why the steps must be given when a config file leaves them to the run; resolving
     /// without steps is then an error with this reason instead of the default 100.
     pub open_steps: Option<OpenSteps>,
+    /// Where a config file wrote the values that are checked only once the layers are
+    /// merged (the expression, the parameters), so that their errors can name the place.
+    pub origins: Origins,
+}
+
+/// Where a config file wrote the values of a [`Partial`] that are checked after merging.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins {
+    /// Where `expr` is written, when a file gives it.
+    pub expr: Option<Location>,
+    /// Where each of [`Partial::params`] is written, by index; a missing or `None` entry is
+    /// a parameter no file gave (`--set`).
+    pub params: Vec<Option<Location>>,
+}
+
+impl Origins {
+    /// Where the `index`-th parameter is written, if a file gave it.
+    pub fn param(&self, index: usize) -> Option<&Location> {
+        self.params.get(index).and_then(Option::as_ref)
+    }
 }
 
 /// Where a config value is: the file, and the line and column when the value is in it.

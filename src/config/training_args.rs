@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{Document, Format, OpenSteps, Partial, value};
+use super::{Document, Format, OpenSteps, Origins, Partial, value};
 use crate::error::Result;
 use crate::schedule::params::Raw;
 use crate::schedule::registry::{self, Library};
@@ -86,6 +86,11 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         ),
     };
     let (warmup, warmup_ratio) = warmup(document, &args)?;
+    let params = args.lr_scheduler_kwargs.unwrap_or_default();
+    let origins = Origins {
+        expr: None,
+        params: document.param_locations("lr_scheduler_kwargs", &params),
+    };
     Ok(Partial {
         schedule: Some(
             args.lr_scheduler_type
@@ -96,7 +101,8 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         open_steps,
         warmup,
         warmup_ratio,
-        params: args.lr_scheduler_kwargs.unwrap_or_default(),
+        params,
+        origins,
         ..Partial::default()
     })
 }
