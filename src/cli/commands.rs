@@ -112,7 +112,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
 
 fn train(args: &TrainArgs) -> Result<()> {
     use lrsched::train::report::{self, LrColumn};
-    use lrsched::train::{DataSource, InitSource, Optimizer, Training, demo_defaults};
+    use lrsched::train::{DataSource, InitSource, Optimizer, Settings, Training, demo_defaults};
 
     let description = demo_defaults(args.schedule.partial("train")?).resolve()?;
     let schedule = description.schedule();
@@ -160,10 +160,17 @@ fn train(args: &TrainArgs) -> Result<()> {
     };
     let data = data_source.load()?;
     let model = init_source.load(data.features())?;
-    let optimizer = match args.optimizer {
-        OptimizerArg::Sgd => Optimizer::Sgd,
-        OptimizerArg::Adam => Optimizer::Adam,
-    };
+    let optimizer = Settings::new(
+        match args.optimizer {
+            OptimizerArg::Sgd => Optimizer::Sgd,
+            OptimizerArg::Adam => Optimizer::Adam,
+            OptimizerArg::AdamW => Optimizer::AdamW,
+        },
+        args.momentum,
+        args.nesterov,
+        args.weight_decay,
+        args.betas,
+    )?;
     let training = Training::new(&data, model, optimizer, schedule, steps)?;
     let out = io::stdout().lock();
     let mut writer: Box<dyn report::RowWriter> = match args.format {
@@ -171,7 +178,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         TrainFormat::Csv => Box::new(report::CsvWriter::new(out, lr)),
         TrainFormat::Json => {
             let head = report::json_head(
-                optimizer,
+                &optimizer,
                 &description,
                 &data_source,
                 &data,

@@ -191,9 +191,31 @@ pub struct ListArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
-    /// optim.SGD or optim.Adam with torch's defaults (SGD: no momentum; Adam: betas 0.9, 0.999, eps 1e-8)
+    /// optim.SGD, optim.Adam or optim.AdamW, with torch's defaults unless the flags below say otherwise (also spelt SGD, Adam, AdamW)
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd, help_heading = "Training")]
     pub optimizer: OptimizerArg,
+    /// SGD's momentum (torch's default 0); CyclicLR and OneCycleLR with cycle_momentum=true overwrite it each step, as in torch
+    #[arg(
+        long,
+        value_name = "M",
+        allow_negative_numbers = true,
+        help_heading = "Training"
+    )]
+    pub momentum: Option<f64>,
+    /// SGD's Nesterov momentum (needs --momentum above 0)
+    #[arg(long, help_heading = "Training")]
+    pub nesterov: bool,
+    /// weight_decay (torch's default: 0 for SGD and Adam, 0.01 for AdamW, which decays the weights directly)
+    #[arg(
+        long,
+        value_name = "WD",
+        allow_negative_numbers = true,
+        help_heading = "Training"
+    )]
+    pub weight_decay: Option<f64>,
+    /// Adam's and AdamW's betas (torch's default 0.9,0.999); CyclicLR and OneCycleLR with cycle_momentum=true overwrite beta1 each step
+    #[arg(long, value_name = "BETA1,BETA2", value_parser = parse_betas, allow_negative_numbers = true, help_heading = "Training")]
+    pub betas: Option<(f64, f64)>,
     /// Seed of the synthetic data and initial weights (lrsched's generator, not torch's) [default: 0]
     #[arg(long, value_name = "N", help_heading = "Data")]
     pub seed: Option<u64>,
@@ -222,8 +244,25 @@ pub struct TrainArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OptimizerArg {
+    #[value(alias = "SGD")]
     Sgd,
+    #[value(alias = "Adam")]
     Adam,
+    #[value(name = "adamw", alias = "AdamW")]
+    AdamW,
+}
+
+/// `--betas 0.9,0.999`: two numbers as Python writes floats.
+fn parse_betas(text: &str) -> std::result::Result<(f64, f64), String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let number = |t: &str| {
+        lrsched::schedule::params::parse_float(t)
+            .ok_or_else(|| format!("'{}' is not a number", t.escape_debug()))
+    };
+    match parts.as_slice() {
+        [beta1, beta2] => Ok((number(beta1)?, number(beta2)?)),
+        _ => Err("expected two numbers, BETA1,BETA2 (e.g. 0.9,0.999)".into()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

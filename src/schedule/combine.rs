@@ -65,6 +65,12 @@ impl Schedule for SequentialWarmup {
     fn horizon(&self) -> Option<u64> {
         self.inner.horizon().map(|s| s.saturating_add(self.warmup))
     }
+
+    /// The inner scheduler sets its step-0 momentum when it is constructed, before the
+    /// warmup runs, and nothing changes it until the milestone.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        self.inner.momentum(step.saturating_sub(self.warmup))
+    }
 }
 
 /// The warmup steps by closed form, then the inner schedule's own stream, shifted.

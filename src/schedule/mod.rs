@@ -104,6 +104,14 @@ pub trait Schedule: Send + Sync + fmt::Debug {
         None
     }
 
+    /// The momentum the scheduler puts in the optimizer's param group for `step` (SGD's
+    /// `momentum`, Adam's `betas[0]`), for schedulers that cycle it (`CyclicLR` and
+    /// `OneCycleLR` with `cycle_momentum=True`); `None` leaves the optimizer's own.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        let _ = step;
+        None
+    }
+
     /// Why evaluation stops at `step`, for a schedule whose home library raises there (a
     /// pasted Python `lr_lambda` that divides by zero at step k). Such a schedule gives a
     /// NaN point at that step; consumers ask this only for NaN points, so the fast path

@@ -1,5 +1,6 @@
-//! The training demo: `nn.Linear(n, 1)` fitted with `MSELoss` and SGD or Adam while a
-//! schedule sets the learning rate, in `f32` arithmetic that reproduces PyTorch's losses.
+//! The training demo: `nn.Linear(n, 1)` fitted with `MSELoss` and SGD, Adam or AdamW while a
+//! schedule sets the learning rate (and, for `CyclicLR` and `OneCycleLR`, the momentum), in
+//! `f32` arithmetic that reproduces PyTorch's losses.
 //!
 //! Each step does what the PyTorch loop does:
 //!
@@ -38,7 +39,7 @@ use std::fmt;
 
 pub use data::{DataSource, Dataset, Seeded};
 pub use model::{Gradients, InitSource, Linear};
-pub use optim::Optimizer;
+pub use optim::{Optimizer, Settings};
 
 use crate::description::{DEFAULT_SCHEDULE, Partial};
 use crate::error::{Error, Result};
@@ -137,6 +138,7 @@ pub struct Training<'a> {
     model: Linear,
     state: State,
     grads: Gradients,
+    schedule: &'a dyn Schedule,
     points: Box<dyn Iterator<Item = Point> + Send + 'a>,
     /// The schedule's point for the step about to run (looked ahead for `next_lr`).
     current: Option<Point>,
@@ -148,12 +150,13 @@ pub struct Training<'a> {
 }
 
 impl<'a> Training<'a> {
-    /// A run of `steps` steps from `model` over `data`. The error is [`Error::Input`] when
-    /// the model's weights do not match the data's features.
+    /// A run of `steps` steps from `model` over `data`, with `optimizer` (an [`Optimizer`]
+    /// with torch's defaults, or [`Settings`]). The error is [`Error::Input`] when the model's
+    /// weights do not match the data's features.
     pub fn new(
         data: &'a Dataset,
         model: Linear,
-        optimizer: Optimizer,
+        optimizer: impl Into<Settings>,
         schedule: &'a dyn Schedule,
         steps: u64,
     ) -> Result<Self> {
@@ -168,7 +171,8 @@ impl<'a> Training<'a> {
         let current = points.next();
         Ok(Training {
             data,
-            state: State::new(optimizer, model.features()),
+            state: State::new(optimizer.into(), model.features()),
+            schedule,
             grads: Gradients::default(),
             model,
             points,
@@ -216,7 +220,8 @@ impl Iterator for Training<'_> {
                 what: Divergence::Loss(loss),
             }));
         }
-        self.state.step(&mut self.model, &self.grads, lr);
+        let momentum = self.schedule.momentum(step);
+        self.state.step(&mut self.model, &self.grads, lr, momentum);
         if !self.model.is_finite() {
             self.pending = Some(Diverged {
                 step,

@@ -11,3 +11,4 @@ mod golden;
 mod properties;
 mod readme;
 mod train;
+mod train_optimizers;
