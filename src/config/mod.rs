@@ -1,5 +1,6 @@
 //! Config files for `--config`: each format in its own file, every one read with serde
-//! into the same [`Partial`] that command-line flags override (`crate::description`).
+//! into the same [`Partial`] that command-line flags override (see description.rs, which
+//! calls this module and never the other way round).
 //!
 //! The syntax comes from the file name (`.json`, `.toml`; `.yaml`/`.yml` is not supported
 //! yet) or, for other names and `--config -`, from the content. The format comes from the

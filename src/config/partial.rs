@@ -1,12 +1,13 @@
 //! The layer every source of a description gives: flags, `--set`, and each config format
-//! fill the same [`Partial`], which `crate::description` merges and resolves.
+//! fill the same [`Partial`], which the description layer (description.rs) merges and
+//! resolves.
 
 use std::fmt;
 
 use crate::schedule::params::Raw;
 
 /// A schedule description as given, every part optional: from flags, from a config file,
-/// or both merged (flags win; see `crate::description` for the merge policy).
+/// or both merged (flags win; description.rs holds the merge policy).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Partial {
     /// `--schedule NAME`.
