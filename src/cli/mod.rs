@@ -303,21 +303,17 @@ impl ScheduleArgs {
                  (lrsched plot overlays several)"
             )));
         }
-        let flags = self.flags()?;
+        let mut flags = self.flags()?;
         if flags.schedule.is_some() && !self.expr.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
         }
-        let mut partial = match self.config.first() {
+        // In the same layer as --set, so that resolving rejects --set beside --expr
+        // instead of the merge dropping it.
+        flags.expr = self.expr.first().cloned();
+        Ok(match self.config.first() {
             Some(path) => read_config(path)?.merge(flags),
             None => flags,
-        };
-        if let Some(expr) = self.expr.first() {
-            partial = partial.merge(Partial {
-                expr: Some(expr.clone()),
-                ..Partial::default()
-            });
-        }
-        Ok(partial)
+        })
     }
 
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
@@ -330,6 +326,15 @@ impl ScheduleArgs {
             return Ok(vec![self.one("plot")?]);
         }
         let flags = self.flags()?;
+        if let (Some(set), true) = (self.set.first(), self.config.is_empty()) {
+            if self.schedule.is_none() {
+                let key = set.split('=').next().unwrap_or(set).trim();
+                return Err(Error::input(format!(
+                    "--set {key}=... applies to built-in schedules; an --expr takes no \
+                     parameters (it can use step, steps, warmup and base_lr)"
+                )));
+            }
+        }
         if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
             return Err(Error::input(
                 "--config - reads stdin, which can be given only once",

@@ -3,8 +3,8 @@
 //! (`tests/golden/train-optimizers.json`, made by `tests/golden/scripts/train_optimizers.py`).
 
 use assert_cmd::Command;
-use lrsched::schedule::params::Raw;
 use lrsched::description::Partial;
+use lrsched::schedule::params::Raw;
 use serde_json::Value;
 
 /// The golden losses are float32 values; the README's tolerance for an f32 implementation.
