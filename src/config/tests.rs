@@ -375,8 +375,19 @@ fn typos_are_named_and_strangers_skipped() {
          TrainingArguments because of \"output_dir\")"
     );
     // A script's own arguments share the file and are skipped, as fields lrsched does
-    // not read are.
-    assert!(json(r#"{"output_dir": "o", "model_name_or_path": "gpt2", "max_steps": 5}"#).is_ok());
+    // not read are, even those that start like a field.
+    assert!(
+        json(
+            r#"{"output_dir": "o", "model_name_or_path": "gpt2", "max_steps": 5,
+                "learning_rate_decay": 0.9, "max_steps_per_epoch": 10}"#
+        )
+        .is_ok()
+    );
+    assert_eq!(
+        message(json(r#"{"max_steps": 5, "lr_schedulre_type": "cosine"}"#)),
+        "config args.json:1:18: unknown key \"lr_schedulre_type\"; did you mean \
+         'lr_scheduler_type'? (read as transformers TrainingArguments because of \"max_steps\")"
+    );
     assert_eq!(
         message(json(r#"{"schedule": "cosine", "learning_rate": 0.1}"#)),
         "config args.json:1:24: mixes lrsched keys (\"schedule\") with transformers \
