@@ -20,8 +20,18 @@ pub struct Format {
     /// True for a top-level key that only this format has: any such key makes a document
     /// one of this format.
     pub is_marker: fn(&str) -> bool,
+    /// The keys the format reads (from its `#[derive(Deserialize)]` struct), which
+    /// suggestions draw on.
+    pub keys: fn() -> &'static [&'static str],
     /// Reads a document of this format.
     pub read: fn(&Document<'_>) -> Result<Partial>,
+}
+
+/// True when `key` is a misspelling of `field`: at most two single-character edits
+/// (insert, delete, replace, swap) away. A format that skips keys it does not read
+/// rejects only these, so that a key that merely starts like a field is not taken for one.
+pub fn is_typo(key: &str, field: &str) -> bool {
+    strsim::damerau_levenshtein(key, field) <= 2
 }
 
 /// The syntax of a config file.

@@ -13,6 +13,7 @@ use crate::schedule::params::Raw;
 pub const FORMAT: Format = Format {
     name: "lrsched",
     is_marker: |key| keys().contains(&key),
+    keys,
     read,
 };
 

@@ -20,6 +20,7 @@ mod value;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::suggest::closest;
 
 pub use document::{Document, Format, Syntax};
 pub use partial::{Location, OpenSteps, Origins, Partial};
@@ -68,7 +69,10 @@ pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
         .filter(|(_, markers)| !markers.is_empty())
         .collect();
     match claims.as_slice() {
-        [] => (FORMATS[0].read)(&document),
+        [] => {
+            misspelt_marker(&document)?;
+            (FORMATS[0].read)(&document)
+        }
         // lrsched's own format needs no explanation of why it was chosen.
         [(format, _)] if std::ptr::eq(*format, FORMATS[0]) => (format.read)(&document),
         [(format, markers)] => (format.read)(&document).map_err(|e| match e {
@@ -89,6 +93,32 @@ pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
             ),
         )),
     }
+}
+
+/// A document no format claims is read as lrsched's own, whose error for a key that
+/// another format reads (misspelt, or it would have claimed the file) should name that
+/// format: `lr_scheduler_typ` means transformers' `lr_scheduler_type`.
+fn misspelt_marker(document: &Document<'_>) -> Result<()> {
+    let own = (FORMATS[0].keys)();
+    for key in document.keys() {
+        if own.contains(&key.as_str()) || closest(key, own.iter().copied()).is_some() {
+            continue;
+        }
+        for format in &FORMATS[1..] {
+            let near = closest(key, (format.keys)().iter().copied())
+                .filter(|field| document::is_typo(key, field));
+            if let Some(field) = near {
+                return Err(document.error_at(
+                    key,
+                    format!(
+                        "unknown key \"{key}\"; did you mean '{field}' (a {} key)?",
+                        format.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn quoted(keys: &[&str]) -> String {

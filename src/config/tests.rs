@@ -410,6 +410,21 @@ fn typos_are_named_and_strangers_skipped() {
 }
 
 #[test]
+fn a_misspelt_key_of_another_format_is_named_as_such() {
+    assert_eq!(
+        message(json("{\n  \"lr_scheduler_typ\": \"cosine\"}")),
+        "config args.json:2:3: unknown key \"lr_scheduler_typ\"; did you mean \
+         'lr_scheduler_type' (a transformers TrainingArguments key)?"
+    );
+    // lrsched's own suggestion comes first.
+    assert_eq!(
+        message(json(r#"{"step": 5}"#)),
+        "config args.json:1:2: unknown key \"step\"; did you mean 'steps'?; the keys are \
+         schedule, expr, steps, base_lr, warmup, params"
+    );
+}
+
+#[test]
 fn values_are_checked_where_they_are_written() {
     assert_eq!(
         message(json("{\"max_steps\": 10,\n \"warmup_ratio\": 1.5}")),

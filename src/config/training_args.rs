@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::document::{Document, Format};
+use super::document::{Document, Format, is_typo};
 use super::partial::{OpenSteps, Origins, Partial};
 use super::value;
 use crate::error::Result;
@@ -16,6 +16,7 @@ use crate::suggest::closest;
 pub const FORMAT: Format = Format {
     name: "transformers TrainingArguments",
     is_marker: |key| TRAINING_ARGUMENTS.contains(&key),
+    keys,
     read,
 };
 
@@ -141,7 +142,7 @@ fn warmup(document: &Document<'_>, args: &TrainingArguments) -> Result<(Option<u
 /// Keys that are no `TrainingArguments` field but a misspelling of one lrsched reads: the
 /// run would not get the schedule the file means (transformers' parser rejects them).
 ///
-/// A misspelling is at most [`TYPO_EDITS`] edits away, so that a script's own
+/// A misspelling is at most two edits away ([`is_typo`]), so that a script's own
 /// `learning_rate_decay` or `max_steps_per_epoch`, which only start like a field, are
 /// skipped as the script's other arguments are.
 fn typos(document: &Document<'_>) -> Result<()> {
@@ -151,7 +152,7 @@ fn typos(document: &Document<'_>) -> Result<()> {
         .map(String::as_str)
         .filter(|k| !TRAINING_ARGUMENTS.contains(k))
         .filter_map(|k| closest(k, keys().iter().copied()).map(|c| (k, c)))
-        .filter(|(k, c)| strsim::damerau_levenshtein(k, c) <= TYPO_EDITS)
+        .filter(|(k, c)| is_typo(k, c))
         .collect();
     let Some((first, _)) = suspects.first() else {
         return Ok(());
@@ -169,10 +170,6 @@ fn typos(document: &Document<'_>) -> Result<()> {
     };
     Err(document.error_at(first, format!("unknown {named}")))
 }
-
-/// The most single-character edits (insert, delete, replace, swap) a misspelt key is from
-/// the field it means.
-pub const TYPO_EDITS: usize = 2;
 
 /// The field names of transformers' `TrainingArguments` and `Seq2SeqTrainingArguments`,
 /// from 4.x through 5.x (fields since removed included, so older files still read).
