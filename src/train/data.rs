@@ -107,9 +107,9 @@ impl Dataset {
     /// Reads a CSV file of numbers: `x1,...,xn,y` per row, the last column the target.
     pub fn read_csv(path: &Path) -> Result<Self> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| Error::input(format!("cannot read data file {name}: {e}")))?;
-        Dataset::from_csv(&text, &name)
+        Dataset::from_csv_bytes(&bytes, &name)
     }
 
     /// Parses CSV text (see [`Dataset::read_csv`]); `name` prefixes error messages, which
@@ -121,14 +121,20 @@ impl Dataset {
     /// UTF-8 byte order mark is skipped. Numbers are read as doubles and rounded to `f32`,
     /// as `torch.tensor(numpy.loadtxt(...), dtype=float32)` does.
     pub fn from_csv(text: &str, name: &str) -> Result<Self> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Dataset::from_csv_bytes(text.as_bytes(), name)
+    }
+
+    /// [`Dataset::from_csv`] of bytes: text that is not UTF-8 is an error at its line and
+    /// column.
+    pub fn from_csv_bytes(bytes: &[u8], name: &str) -> Result<Self> {
+        let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         // Rows of any length are read, so that a ragged row is reported as lrsched says
         // it (which row set the count, and where), not as the csv crate's UnequalLengths.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+            .from_reader(text);
         // The column count and where it was set ("the header" or "line N").
         let mut columns: Option<(usize, String)> = None;
         let mut inputs = Vec::new();
@@ -140,7 +146,13 @@ impl Dataset {
                 Ok(false) => break,
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
-                    return Err(Error::input(format!("{name}:{line}: {e}")));
+                    return Err(Error::input(match e.kind() {
+                        csv::ErrorKind::Utf8 { err, .. } => format!(
+                            "{name}:{line}: column {}: the text is not UTF-8",
+                            err.field() + 1
+                        ),
+                        _ => format!("{name}:{line}: {e}"),
+                    }));
                 }
             }
             let number = record.position().map_or(0, csv::Position::line);
@@ -390,6 +402,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         Ok(())
+    }
+
+    #[test]
+    fn csv_that_is_not_utf8_is_named_where() {
+        match Dataset::from_csv_bytes(b"x1,y\n1,2\n3,\xff\n", "d.csv") {
+            Err(Error::Input(got)) => {
+                assert_eq!(got, "d.csv:3: column 2: the text is not UTF-8");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
