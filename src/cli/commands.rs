@@ -9,7 +9,7 @@ use lrsched::output::csv::Csv;
 use lrsched::output::json::Json;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
 use lrsched::output::rows::{self, RowFormat};
-use lrsched::output::svg;
+use lrsched::output::svg::{self, SvgOptions};
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
 
@@ -84,7 +84,23 @@ fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) 
 fn plot(args: &PlotArgs) -> Result<()> {
     let descriptions = args.schedule.many()?;
     if let Some(path) = &args.svg {
-        return svg(&descriptions, path);
+        let options = SvgOptions {
+            width: args.width.map_or(svg::WIDTH, u32::from),
+            height: args.height.map_or(svg::HEIGHT, u32::from),
+            title: args.title.clone(),
+        };
+        return svg(&descriptions, path, &options);
+    }
+    for (flag, value, max) in [
+        ("--width", args.width, 1000),
+        ("--height", args.height, 500),
+    ] {
+        if let Some(value) = value.filter(|&v| v > max) {
+            return Err(Error::input(format!(
+                "{flag} {value} is more than a terminal plot draws ({max} at most); \
+                 --svg FILE draws images up to 10000 pixels"
+            )));
+        }
     }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
@@ -192,7 +208,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// `plot --svg FILE`: the chart as an SVG file, and nothing on stdout.
+/// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
 /// Every schedule reduced to `columns` columns over the longest one's steps (the shared
 /// x axis), with those steps.
 fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
@@ -216,15 +232,37 @@ fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Serie
     Ok((series, frame))
 }
 
-fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
-    let (series, frame) = reduce_all(descriptions, svg::data_columns())?;
-    let document = svg::render(&series, frame)?;
+fn svg(descriptions: &[Description], path: &Path, options: &SvgOptions) -> Result<()> {
+    options.validate()?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let png = match extension.as_deref() {
+        Some("png") => true,
+        None | Some("svg") => false,
+        Some(other) if path.as_os_str() != "-" => {
+            return Err(Error::input(format!(
+                "--svg {} asks for a .{} file; lrsched writes SVG (.svg) or PNG (.png)",
+                path.display(),
+                other.escape_debug()
+            )));
+        }
+        Some(_) => false,
+    };
+    let (series, frame) = reduce_all(descriptions, options.data_columns())?;
+    let document = svg::render(&series, frame, options)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();
         out.write_all(document.as_bytes())?;
         out.flush()?;
         return Ok(());
     }
-    std::fs::write(path, document)
+    let bytes = if png {
+        svg::png(&document)?
+    } else {
+        document.into_bytes()
+    };
+    std::fs::write(path, bytes)
         .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display())))
 }

@@ -141,16 +141,19 @@ pub struct JsonArgs {
 pub struct PlotArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
-    /// Chart width in columns [default: the terminal's, or 80]
-    #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(30..=1000), help_heading = "Output")]
+    /// Chart width in columns, 30..=1000 [default: the terminal's, or 80]; with --svg, in pixels, 200..=10000 [default: 900]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(30..=10000), help_heading = "Output")]
     pub width: Option<u16>,
-    /// Chart height in rows [default: 20, or less to fit the terminal]
-    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u16).range(3..=500), help_heading = "Output")]
+    /// Chart height in rows, 3..=500 [default: 20, or less to fit the terminal]; with --svg, in pixels, 150..=10000 [default: 500]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(3..=10000), help_heading = "Output")]
     pub height: Option<u16>,
+    /// A title above the chart (SVG and PNG)
+    #[arg(long, value_name = "TEXT", requires = "svg", help_heading = "Output")]
+    pub title: Option<String>,
     /// Colour the series
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
     pub color: ColorChoice,
-    /// Write the chart to FILE as SVG instead of drawing it in the terminal ("-" for stdout)
+    /// Write the chart to FILE as SVG, or as PNG when FILE ends in .png, instead of drawing it in the terminal ("-" for SVG on stdout)
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub svg: Option<PathBuf>,
 }

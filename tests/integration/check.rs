@@ -372,21 +372,17 @@ fn plot_svg_writes_a_chart_file_and_nothing_else() {
         .stdout("")
         .stderr("");
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.starts_with("<svg width=\"900\" height=\"500\""));
+    assert!(
+        text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"500\"")
+    );
     assert!(text.trim_end().ends_with("</svg>"));
-    for label in [
-        ">\nstep\n</text>",
-        ">\nlr\n</text>",
-        ">\nconstant_with_warmup (warmup 100)\n</text>",
-        ">\n0.0003\n</text>",
-        ">\n900\n</text>",
-    ] {
+    for label in [">step</text>", ">lr</text>", ">3e-4</text>", ">800</text>"] {
         assert!(text.contains(label), "{label:?} missing from the SVG");
     }
     assert_eq!(
-        text.matches("stroke=\"#42A5F5\"").count(),
-        2,
-        "curve and legend"
+        text.matches("stroke=\"#4e79a7\"").count(),
+        1,
+        "one curve, and no legend for a single series"
     );
 
     let overlay = lrsched()
@@ -405,8 +401,37 @@ fn plot_svg_writes_a_chart_file_and_nothing_else() {
         .unwrap();
     assert_eq!(overlay.status.code(), Some(0));
     let text = String::from_utf8(overlay.stdout).unwrap();
-    assert!(text.contains(">\nlinear\n</text>") && text.contains(">\n0.5\n</text>"));
-    assert!(text.contains("stroke=\"#EF5350\""), "a second colour");
+    assert!(text.contains(">linear</text>") && text.contains(">0.5</text>"));
+    assert!(text.contains("stroke=\"#f28e2b\""), "a second colour");
+
+    // --width, --height and --title are honoured; .png writes a PNG.
+    let png = tempdir().join("lr.png");
+    lrsched()
+        .args([
+            "plot", "--steps", "50", "--width", "320", "--height", "200", "--title", "t",
+        ])
+        .arg("--svg")
+        .arg(&png)
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr("");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // The IHDR chunk: width and height, big-endian.
+    assert_eq!(&bytes[16..24], &[0, 0, 1, 64, 0, 0, 0, 200]);
+    rejects(
+        &["plot", "--svg", "lr.jpg"],
+        "--svg lr.jpg asks for a .jpg file; lrsched writes SVG (.svg) or PNG (.png)",
+    );
+    rejects(
+        &["plot", "--svg", "lr.svg", "--width", "100"],
+        "an image of 100x500 pixels is outside what plot --svg draws: --width must be 200..=10000 and --height 150..=10000",
+    );
+    rejects(
+        &["plot", "--width", "2000"],
+        "--width 2000 is more than a terminal plot draws (1000 at most); --svg FILE draws images up to 10000 pixels",
+    );
 
     rejects(
         &["plot", "--svg", "/nonexistent/dir/lr.svg"],
