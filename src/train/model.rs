@@ -115,10 +115,10 @@ impl InitSource {
         };
         let model = Linear::from_json(&text, &name)?;
         if model.features() != features {
+            let (line, column) = position_of_key(&text, "weight").unwrap_or((1, 1));
             return Err(Error::input(format!(
-                "{name}:{}: \"weight\" has {} values, but the data has {features} features \
-                 (Linear({features}, 1) needs {features})",
-                position_of_key(&text, "weight").map_or(1, |(line, _)| line),
+                "{name}:{line}:{column}: \"weight\" has {} values, but the data has \
+                 {features} features (Linear({features}, 1) needs {features})",
                 model.features()
             )));
         }

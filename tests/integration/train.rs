@@ -371,7 +371,7 @@ fn bad_data_is_rejected_with_file_line_and_reason() {
     rejects(
         &["--init", &short],
         &format!(
-            "{short}:2: \"weight\" has 2 values, but the data has 10 features (Linear(10, 1) needs 10)"
+            "{short}:2:3: \"weight\" has 2 values, but the data has 10 features (Linear(10, 1) needs 10)"
         ),
     );
     rejects(
