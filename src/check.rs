@@ -8,12 +8,12 @@ use std::io::Write;
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::description::{Description, ScheduleKind};
 use crate::error::{Error, Result};
 use crate::expr::{self, Program};
 use crate::format::py_repr;
 use crate::parallel;
 use crate::schedule::{Context, Point, Schedule};
-use crate::spec::{Description, Kind};
 
 /// The summary names, in the order they are printed.
 pub const SUMMARY_NAMES: [&str; 7] = [
@@ -341,10 +341,9 @@ pub struct Report {
 
 /// Builds the schedule of `description`, runs the pass and evaluates `assertions`.
 pub fn check(description: &Description, assertions: &[Assertion], strict: bool) -> Result<Report> {
-    let schedule = description.build()?;
     Ok(evaluate(
-        schedule.as_ref(),
-        &description.ctx,
+        description.schedule(),
+        description.ctx(),
         assertions,
         strict,
     ))
@@ -775,10 +774,10 @@ fn value_json(name: &str, v: f64) -> Json {
 
 /// `cosine, warmup 100, steps 1000, base_lr 0.001` with any parameters the user gave.
 fn schedule_text(description: &Description) -> String {
-    let ctx = &description.ctx;
-    let mut text = match &description.kind {
-        Kind::Builtin { entry, .. } => entry.to_string(),
-        Kind::Expr(source) => format!("--expr \"{source}\""),
+    let ctx = description.ctx();
+    let mut text = match description.kind() {
+        ScheduleKind::Builtin { entry, .. } => entry.to_string(),
+        ScheduleKind::Expr(source) => format!("--expr \"{source}\""),
     };
     text.push_str(&format!(
         ", warmup {}, steps {}, base_lr {}",
@@ -786,7 +785,7 @@ fn schedule_text(description: &Description) -> String {
         ctx.steps,
         py_repr(ctx.base_lr)
     ));
-    if let Kind::Builtin { params, .. } = &description.kind {
+    if let ScheduleKind::Builtin { params, .. } = description.kind() {
         for (name, value) in params.iter() {
             if params.was_given(name) {
                 let value = value.map_or_else(|| "None".to_string(), ToString::to_string);

@@ -29,14 +29,13 @@ pub fn run(cli: Cli) -> Result<u8> {
                 return Ok(0);
             }
             let description = args.schedule.one("table")?;
-            let schedule = description.build()?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             let mut writer = TableWriter::new(
                 io::stdout().lock(),
                 steps.to - 1,
                 args.digits.map(usize::from),
             );
-            write_points(schedule.as_ref(), steps, &mut writer)?;
+            write_points(description.schedule(), steps, &mut writer)?;
         }
         Command::Csv(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "csv")? {
@@ -44,7 +43,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 return Ok(0);
             }
             let description = args.schedule.one("csv")?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             write_rows(&description, steps, &Csv)?;
         }
         Command::Json(args) => {
@@ -61,7 +60,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 return Ok(0);
             }
             let description = args.schedule.one("json")?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             if args.lines {
                 write_rows(&description, steps, &Json::lines())?;
             } else {
@@ -97,10 +96,9 @@ fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
 
 /// Streams the rows of `format` to stdout, formatting on every core for large outputs.
 fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) -> Result<()> {
-    let schedule = description.build()?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     rows::write_rows(
-        schedule.as_ref(),
+        description.schedule(),
         steps,
         format,
         &mut io::stdout().lock(),
@@ -158,8 +156,8 @@ fn train(args: &TrainArgs) -> Result<()> {
     use lrsched::train::{DataSource, InitSource, Optimizer, Settings, Training, demo_defaults};
 
     let description = demo_defaults(args.schedule.partial("train")?).resolve()?;
-    let schedule = description.build()?;
-    let steps = description.ctx.steps;
+    let schedule = description.schedule();
+    let steps = description.ctx().steps;
     let lr = if args.next_lr {
         LrColumn::Next
     } else {
@@ -214,7 +212,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         args.weight_decay,
         args.betas,
     )?;
-    let training = Training::new(&data, model, optimizer, schedule.as_ref(), steps)?;
+    let training = Training::new(&data, model, optimizer, schedule, steps)?;
     let out = io::stdout().lock();
     let mut writer: Box<dyn report::RowWriter> = match args.format {
         TrainFormat::Table => Box::new(report::TableWriter::new(out, lr)),
@@ -239,14 +237,19 @@ fn train(args: &TrainArgs) -> Result<()> {
 /// Every schedule reduced to `columns` columns over the longest one's steps (the shared
 /// x axis), with those steps.
 fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
-    let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
+    let frame = Steps::all(
+        descriptions
+            .iter()
+            .map(|d| d.ctx().steps)
+            .max()
+            .unwrap_or(1),
+    );
     let mut series = Vec::with_capacity(descriptions.len());
     for description in descriptions {
-        let schedule = description.build()?;
         series.push(Series::reduce(
             description.label(),
-            schedule.as_ref(),
-            Steps::all(description.ctx.steps),
+            description.schedule(),
+            Steps::all(description.ctx().steps),
             frame,
             columns,
         ));

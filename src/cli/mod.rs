@@ -7,14 +7,16 @@ mod generate;
 mod list;
 mod run;
 
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lrsched::Description;
+use lrsched::config::{self, Syntax};
+use lrsched::description::Partial;
 use lrsched::error::{Error, Result};
 use lrsched::schedule::params::split_assignment;
-use lrsched::spec::Partial;
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
@@ -87,8 +89,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
 
-    /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
-    /// JSON (flags given here win)
+    /// Read the description from a file ("-" for stdin): lrsched JSON or TOML, or transformers
+    /// TrainingArguments JSON (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 }
@@ -314,21 +316,17 @@ impl ScheduleArgs {
                  (lrsched plot overlays several)"
             )));
         }
-        let flags = self.flags()?;
+        let mut flags = self.flags()?;
         if flags.schedule.is_some() && !self.expr.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
         }
-        let mut partial = match self.config.first() {
-            Some(path) => Partial::from_config_file(path)?.merge(flags),
+        // In the same layer as --set, so that resolving rejects --set beside --expr
+        // instead of the merge dropping it.
+        flags.expr = self.expr.first().cloned();
+        Ok(match self.config.first() {
+            Some(path) => read_config(path)?.merge(flags),
             None => flags,
-        };
-        if let Some(expr) = self.expr.first() {
-            partial = partial.merge(Partial {
-                expr: Some(expr.clone()),
-                ..Partial::default()
-            });
-        }
-        Ok(partial)
+        })
     }
 
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
@@ -341,9 +339,23 @@ impl ScheduleArgs {
             return Ok(vec![self.one("plot")?]);
         }
         let flags = self.flags()?;
+        if let (Some(set), true) = (self.set.first(), self.config.is_empty()) {
+            if self.schedule.is_none() {
+                let key = set.split('=').next().unwrap_or(set).trim();
+                return Err(Error::input(format!(
+                    "--set {key}=... applies to built-in schedules; an --expr takes no \
+                     parameters (it can use step, steps, warmup and base_lr)"
+                )));
+            }
+        }
+        if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::input(
+                "--config - reads stdin, which can be given only once",
+            ));
+        }
         let mut partials = Vec::new();
         for path in &self.config {
-            partials.push(Partial::from_config_file(path)?.merge(flags.clone()));
+            partials.push(read_config(path)?.merge(flags.clone()));
         }
         if flags.schedule.is_some() && self.config.is_empty() {
             partials.push(flags.clone());
@@ -359,6 +371,18 @@ impl ScheduleArgs {
         }
         partials.iter().map(Partial::resolve).collect()
     }
+}
+
+/// A config file, or stdin for `-`, whose syntax then comes from its content.
+fn read_config(path: &Path) -> Result<Partial> {
+    if path.as_os_str() != "-" {
+        return Partial::from_config_file(path);
+    }
+    let mut text = String::new();
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::input(format!("cannot read config from stdin: {e}")))?;
+    config::parse("<stdin>", &text, Syntax::detect(None, &text))
 }
 
 #[cfg(test)]

@@ -6,13 +6,13 @@ use clap::Args;
 use serde_json::json;
 
 use lrsched::Description;
+use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, ScheduleKind};
 use lrsched::error::{Error, Result};
 use lrsched::output::PointWriter;
 use lrsched::run::runtime::Runtime;
 use lrsched::run::{Derivation, Framework, Run};
 use lrsched::schedule::Point;
 use lrsched::schedule::registry;
-use lrsched::spec::{DEFAULT_SCHEDULE, Kind};
 
 use super::{RangeArgs, ScheduleArgs};
 
@@ -122,7 +122,7 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         )));
     }
     let mut partial = schedule.partial(command)?;
-    let base_lr = partial.base_lr.unwrap_or(lrsched::spec::DEFAULT_BASE_LR);
+    let base_lr = partial.base_lr.unwrap_or(DEFAULT_BASE_LR);
     // The Trainer hands its warmup to every schedule; those that take none ignore it.
     let warmup = match &partial.expr {
         Some(_) => derivation.num_warmup_steps.value,
@@ -167,12 +167,12 @@ impl Planned {
     /// Writes one row per optimizer update (`--from`, `--every` apply to updates), or with
     /// `--logged` one row per logging step.
     pub fn write(&self, range: &RangeArgs, writer: &mut dyn PointWriter) -> Result<()> {
-        let schedule = self.description.build()?;
+        let schedule = self.description.schedule();
         // accelerate stops stepping a scheduler with a total_steps attribute (OneCycleLR,
         // unless wrapped in the warmup's SequentialLR) once it is reached.
-        let total_steps = match &self.description.kind {
-            Kind::Builtin { entry, .. }
-                if entry.name == "OneCycleLR" && self.description.ctx.warmup == 0 =>
+        let total_steps = match self.description.kind() {
+            ScheduleKind::Builtin { entry, .. }
+                if entry.name == "OneCycleLR" && self.description.ctx().warmup == 0 =>
             {
                 schedule.last_defined_step()
             }
@@ -200,7 +200,7 @@ impl Planned {
         let every = range.every.max(1);
         let last = total.saturating_sub(1);
         writer.begin()?;
-        for x in map.lrs(schedule.as_ref(), total) {
+        for x in map.lrs(schedule, total) {
             if x.point.lr.is_nan()
                 && let Some(error) = schedule.error_at(x.point.step)
             {

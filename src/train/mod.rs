@@ -16,13 +16,12 @@
 //! [`Diverged`] when the loss or the weights stop being finite.
 //!
 //! ```
-//! use lrsched::spec::Partial;
+//! use lrsched::description::Partial;
 //! use lrsched::train::{Dataset, Linear, Optimizer, Training};
 //!
 //! let description = Partial { warmup: Some(5), steps: Some(10), ..Partial::default() }.resolve()?;
-//! let schedule = description.build()?;
 //! let data = Dataset::torch_seed0()?;
-//! let mut training = Training::new(&data, Linear::torch_seed0()?, Optimizer::Sgd, schedule.as_ref(), 10)?;
+//! let mut training = Training::new(&data, Linear::torch_seed0()?, Optimizer::Sgd, description.schedule(), 10)?;
 //! for row in &mut training {
 //!     let row = row?;
 //!     println!("{:4} | {:.4} | {:.4}", row.step, row.lr, row.loss);
@@ -38,15 +37,15 @@ pub mod report;
 
 use std::fmt;
 
-pub use data::{DataSource, Dataset, InitSource, Seeded};
-pub use model::{Gradients, Linear};
+pub use data::{DataSource, Dataset, Seeded};
+pub use model::{Gradients, InitSource, Linear};
 pub use optim::{Optimizer, Settings};
 
+use crate::description::{DEFAULT_SCHEDULE, Partial};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
 use crate::schedule::registry::{self, Library};
 use crate::schedule::{Point, Schedule};
-use crate::spec::{DEFAULT_SCHEDULE, Partial};
 
 use optim::State;
 
@@ -255,9 +254,9 @@ impl Iterator for Training<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Partial;
+    use crate::description::Partial;
 
-    fn warmup(steps: u64, warmup: u64, base_lr: f64) -> Box<dyn Schedule> {
+    fn warmup(steps: u64, warmup: u64, base_lr: f64) -> std::sync::Arc<dyn Schedule> {
         Partial {
             steps: Some(steps),
             warmup: Some(warmup),
@@ -265,7 +264,7 @@ mod tests {
             ..Partial::default()
         }
         .resolve()
-        .and_then(|d| d.build())
+        .map(crate::Description::into_schedule)
         .unwrap()
     }
 

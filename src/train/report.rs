@@ -5,11 +5,12 @@ use std::io::{self, BufWriter, Write};
 
 use serde_json::Value as Json;
 
-use super::data::{DataSource, Dataset, InitSource};
+use super::data::{DataSource, Dataset};
+use super::model::InitSource;
 use super::{Diverged, Divergence, Linear, Row, Settings, Training};
+use crate::description::Description;
 use crate::error::Result;
 use crate::format::{push_int, push_json_number, push_shortest};
-use crate::spec::Description;
 
 /// Which learning rate a row shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

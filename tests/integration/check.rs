@@ -246,6 +246,56 @@ fn toml_and_training_arguments_configs() {
 }
 
 #[test]
+fn configs_from_stdin_with_a_bom_or_in_toml() {
+    let want = "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003, num_cycles=0.5\n";
+    let toml = std::fs::read_to_string("examples/configs/lr.toml").unwrap();
+    lrsched()
+        .args(["check", "--config", "-"])
+        .write_stdin(toml)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(want));
+    let json = std::fs::read_to_string("examples/configs/lr.json").unwrap();
+    let bom = config("bom.json", &format!("\u{feff}{json}"));
+    lrsched()
+        .args(["check", "--config"])
+        .arg(&bom)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003\n",
+        ));
+    rejects(
+        &["check", "--config", "-", "--config", "-"],
+        "check shows one schedule; give at most one --config and one --expr (lrsched plot \
+         overlays several)",
+    );
+    lrsched()
+        .args(["plot", "--config", "-", "--config", "-"])
+        .assert()
+        .code(2)
+        .stderr("error: --config - reads stdin, which can be given only once\n");
+    lrsched()
+        .args(["check", "--config", "-"])
+        .write_stdin("{\"steps\": -1}")
+        .assert()
+        .code(2)
+        .stderr("error: config <stdin>:1:12: \"steps\" must be a whole number >= 1, not -1\n");
+}
+
+#[test]
+fn yaml_configs_are_refused_by_name() {
+    let yaml = config("args.yaml", "learning_rate: 2.0e-5\nmax_steps: 100\n");
+    rejects(
+        &["check", "--config", yaml.to_str().unwrap()],
+        &format!(
+            "config {}: YAML configs are not supported yet; write the file as JSON or TOML",
+            yaml.display()
+        ),
+    );
+}
+
+#[test]
 fn config_mistakes_exit_2_naming_the_key() {
     let typo = config(
         "typo.json",
@@ -254,9 +304,9 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", typo.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"lr_schedular_type\"; did you mean 'lr_scheduler_type'?; \
-             only transformers TrainingArguments fields are accepted (read as transformers \
-             TrainingArguments because of \"output_dir\")",
+            "config {}:1:61: unknown key \"lr_schedular_type\"; did you mean \
+             'lr_scheduler_type'? (read as transformers TrainingArguments because of \
+             \"output_dir\")",
             typo.display()
         ),
     );
@@ -266,8 +316,12 @@ fn config_mistakes_exit_2_naming_the_key() {
     );
     rejects(
         &["check", "--config", epochs.to_str().unwrap()],
-        "there is no \"max_steps\", so transformers takes the number of steps from \
-         num_train_epochs and the dataset size, which lrsched cannot know; give --steps N",
+        &format!(
+            "config {}: there is no \"max_steps\", so transformers takes the number of steps \
+             from num_train_epochs and the dataset size, which lrsched cannot know; give \
+             --steps N",
+            epochs.display()
+        ),
     );
     lrsched()
         .args(["check", "--steps", "50", "--config"])
@@ -278,8 +332,8 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", toml.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, \
-             expr, steps, base_lr, warmup, params",
+            "config {}:2:1: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are \
+             schedule, expr, steps, base_lr, warmup, params",
             toml.display()
         ),
     );
@@ -290,9 +344,9 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", torch.to_str().unwrap()],
         &format!(
-            "config {}: unknown schedule 'cosine_with_restart'; did you mean \
-             'cosine_with_restarts'? (lrsched list shows all) (read as transformers \
-             TrainingArguments because of \"lr_scheduler_type\")",
+            "config {}:1:43: \"lr_scheduler_type\": unknown schedule 'cosine_with_restart'; \
+             did you mean 'cosine_with_restarts'? (lrsched list shows all) (read as \
+             transformers TrainingArguments because of \"lr_scheduler_type\")",
             torch.display()
         ),
     );

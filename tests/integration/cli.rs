@@ -159,6 +159,17 @@ fn bad_input_exits_2_with_one_message() {
         "unknown schedule 'constant_with_warmpu'; did you mean 'constant_with_warmup'? (lrsched list shows all)",
     );
     rejects(&["csv", "--steps", "0"], "--steps must be at least 1");
+    // --set beside --expr has nothing to set, in one schedule or in an overlay.
+    for args in [
+        &["table", "--expr", "1", "--set", "T_max=5"][..],
+        &["plot", "--expr", "1", "--expr", "2", "--set", "T_max=5"],
+    ] {
+        rejects(
+            args,
+            "--set T_max=... applies to built-in schedules; an --expr takes no parameters (it \
+             can use step, steps, warmup and base_lr)",
+        );
+    }
     rejects(
         &["csv", "--base-lr", "-1"],
         "--base-lr must be a finite number >= 0 (torch rejects a negative lr), not -1",
@@ -193,7 +204,7 @@ fn bad_input_exits_2_with_one_message() {
     rejects(
         &["csv", "--config", config.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params",
+            "config {}:1:2: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params",
             config.display()
         ),
     );

@@ -34,7 +34,7 @@ fn floats(value: &Value) -> Vec<f64> {
 /// The lrs of `args` through the library, or why they could not be built.
 fn evaluate(args: &[String], steps: usize) -> Result<Vec<f64>, String> {
     let description = partial(args).resolve().map_err(|e| e.to_string())?;
-    let schedule = description.build().map_err(|e| e.to_string())?;
+    let schedule = description.schedule();
     let got: Vec<f64> = schedule.points(0).take(steps).map(|p| p.lr).collect();
     // Random access agrees with the stream.
     for (step, want) in got.iter().enumerate().step_by(97) {
@@ -184,7 +184,10 @@ fn every_error_case_is_refused_with_the_library_reason() {
             compare(id, &got, &want).unwrap();
 
             // Built for those steps, the schedule still knows where and why it stops.
-            let schedule = partial(&before).resolve().and_then(|d| d.build()).unwrap();
+            let schedule = partial(&before)
+                .resolve()
+                .map(|d| d.into_schedule())
+                .unwrap();
             assert_eq!(schedule.last_defined_step(), Some(k - 1), "{id}");
             assert!(schedule.at(k).lr.is_nan(), "{id}: step {k} is not NaN");
             assert!(schedule.error_at(k - 1).is_none(), "{id}");

@@ -8,9 +8,9 @@
 //! 5. any `--set` value at all (negative, huge, NaN, fractional) is either refused with an
 //!    input error or evaluates without panicking.
 
+use lrsched::description::Partial;
 use lrsched::schedule::params::Raw;
 use lrsched::schedule::registry::{self, Library};
-use lrsched::spec::Partial;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -451,9 +451,7 @@ fn check(case: &Case, limits: Limits, from: u64) -> Result<(), TestCaseError> {
         .partial()
         .resolve()
         .map_err(|e| TestCaseError::fail(format!("{case:?}: rejected: {e}")))?;
-    let schedule = description
-        .build()
-        .map_err(|e| TestCaseError::fail(format!("{case:?}: does not build: {e}")))?;
+    let schedule = description.schedule();
     let points: Vec<_> = schedule.points(0).take(case.steps as usize).collect();
     prop_assert_eq!(points.len() as u64, case.steps);
     let eps = 1e-12 * limits.hi.abs().max(limits.lo.abs());
@@ -498,7 +496,7 @@ fn check(case: &Case, limits: Limits, from: u64) -> Result<(), TestCaseError> {
     let json = description.to_json().to_string();
     let back = Partial::from_config_text(&json)
         .and_then(|p| p.resolve())
-        .and_then(|d| d.build())
+        .map(|d| d.into_schedule())
         .map_err(|e| TestCaseError::fail(format!("{json} does not read back: {e}")))?;
     for (got, want) in back.points(0).zip(&points) {
         prop_assert_eq!(
@@ -532,7 +530,7 @@ fn survives(
         params,
         ..Partial::default()
     };
-    if let Ok(schedule) = partial.resolve().and_then(|d| d.build()) {
+    if let Ok(schedule) = partial.resolve().map(|d| d.into_schedule()) {
         let last = schedule.points(0).take(steps as usize).last();
         prop_assert!(last.is_some());
         let _ = schedule.at(steps.saturating_mul(7));

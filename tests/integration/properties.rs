@@ -11,13 +11,13 @@
 //! One strategy per built-in draws its parameters within its library's validation; where a
 //! range is narrower than what the library accepts, the strategy says why.
 
+use lrsched::description::{Description, Partial, ScheduleKind};
 use lrsched::expr;
 use lrsched::output::{Steps, for_each_point};
 use lrsched::schedule::combine::EXPR_VARIABLES;
 use lrsched::schedule::params::{Raw, Value as ParamValue, split_assignment};
 use lrsched::schedule::registry::{self, Library};
 use lrsched::schedule::{Point, Schedule};
-use lrsched::spec::{Description, Kind, Partial};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::Union;
@@ -959,7 +959,7 @@ fn round_trips(
         back.err()
     );
     let back = back.expect("checked above");
-    prop_assert_eq!(back.ctx, description.ctx, "{}: {}", case.name(), text);
+    prop_assert_eq!(back.ctx(), description.ctx(), "{}: {}", case.name(), text);
     prop_assert_eq!(label(description), label(&back), "{}", text);
     prop_assert_eq!(
         param_values(description),
@@ -974,9 +974,7 @@ fn round_trips(
         "{}: JSON changes on reading",
         case.name()
     );
-    let schedule = back
-        .build()
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let schedule = back.schedule();
     for (got, want) in schedule.points(0).zip(points) {
         prop_assert!(
             same_point(&got, want),
@@ -992,32 +990,32 @@ fn round_trips(
 
 /// The schedule's name, or the expression.
 fn label(description: &Description) -> String {
-    match &description.kind {
-        Kind::Builtin { entry, .. } => entry.name.to_string(),
-        Kind::Expr(source) => format!("--expr {source}"),
+    match description.kind() {
+        ScheduleKind::Builtin { entry, .. } => entry.name.to_string(),
+        ScheduleKind::Expr(source) => format!("--expr {source}"),
     }
 }
 
 /// A built-in's resolved parameter values, by name (none for an expression).
 fn param_values(description: &Description) -> Vec<(&'static str, Option<ParamValue>)> {
-    match &description.kind {
-        Kind::Builtin { params, .. } => params.iter().map(|(n, v)| (n, v.cloned())).collect(),
-        Kind::Expr(_) => vec![],
+    match description.kind() {
+        ScheduleKind::Builtin { params, .. } => {
+            params.iter().map(|(n, v)| (n, v.cloned())).collect()
+        }
+        ScheduleKind::Expr(_) => vec![],
     }
 }
 
 /// Properties 1 to 5 of one built-in case.
 fn check_builtin(case: &Case, probe: &Probe) -> Result<(), TestCaseError> {
     let description = case.resolve()?;
-    let schedule = description
-        .build()
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let schedule = description.schedule();
     let points: Vec<Point> = schedule.points(0).take(case.steps as usize).collect();
     prop_assert_eq!(points.len() as u64, case.steps, "{}", case.name());
-    finite(case, &*schedule, &points)?;
+    finite(case, schedule, &points)?;
     warms_up(case, &points)?;
-    streams_agree(case, &*schedule, &points, probe)?;
-    every_kth(case, &*schedule, &points, probe)?;
+    streams_agree(case, schedule, &points, probe)?;
+    every_kth(case, schedule, &points, probe)?;
     round_trips(case, &description, &points)
 }
 
@@ -1074,7 +1072,7 @@ proptest! {
         prop_assert!(program.is_ok(), "{}: {:?}", source, program.err());
         let program = program.expect("checked above");
         let description = case.resolve()?;
-        let schedule = description.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let schedule = description.schedule();
         let points: Vec<Point> = schedule.points(0).take(case.steps as usize).collect();
         warms_up(&case, &points)?;
         for p in &points[(case.warmup.min(case.steps)) as usize..] {
@@ -1091,8 +1089,8 @@ proptest! {
                 source, p.step, p.multiplier, p.lr, m
             );
         }
-        streams_agree(&case, &*schedule, &points, &probe)?;
-        every_kth(&case, &*schedule, &points, &probe)?;
+        streams_agree(&case, schedule, &points, &probe)?;
+        every_kth(&case, schedule, &points, &probe)?;
         round_trips(&case, &description, &points)?;
     }
 }
@@ -1132,7 +1130,7 @@ proptest! {
         };
         let last = failed_at.unwrap_or(steps);
         let short = case(last).resolve()?;
-        let schedule = short.build().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let schedule = short.schedule();
         for p in schedule.points(0).take(last as usize) {
             prop_assert!(p.lr.is_finite(), "T_max={:?} step {}: lr {:?}", t_max, p.step, p.lr);
         }

@@ -3,8 +3,8 @@
 //! (`tests/golden/train-optimizers.json`, made by `tests/golden/scripts/train_optimizers.py`).
 
 use assert_cmd::Command;
+use lrsched::description::Partial;
 use lrsched::schedule::params::Raw;
-use lrsched::spec::Partial;
 use serde_json::Value;
 
 /// The golden losses are float32 values; the README's tolerance for an f32 implementation.
@@ -109,7 +109,7 @@ fn cycled_momentum_is_torchs() {
         let args = strings(&case["args"]);
         let schedule = schedule_partial(&args)
             .resolve()
-            .and_then(|d| d.build())
+            .map(lrsched::Description::into_schedule)
             .unwrap();
         let cycles = args.iter().any(|a| a == "CyclicLR" || a == "OneCycleLR")
             && !args.iter().any(|a| a == "cycle_momentum=false");
