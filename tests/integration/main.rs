@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod fuzz_regressions;
 mod golden;
+mod packaging;
 mod properties;
 mod readme;
 mod train;
