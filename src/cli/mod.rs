@@ -21,7 +21,7 @@ pub use commands::run;
 /// Explore learning-rate schedules exactly as PyTorch and Hugging Face transformers
 /// compute them.
 #[derive(Debug, Parser)]
-#[command(name = "lrsched", version, about, max_term_width = 100)]
+#[command(name = "lrsched", version = env!("LRSCHED_VERSION"), about, max_term_width = 100)]
 #[command(after_help = "Examples:\n  \
     lrsched table --warmup 5 --steps 10\n  \
     lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
