@@ -114,7 +114,7 @@ if "$pre_commit" try-repo . lrsched-check --color never \
     cat "$work/hook.txt"
     fail "pre-commit try-repo passed a config whose lr goes negative"
 fi
-grep -q 'error: the lr at step 51 is negative' "$work/hook.txt" ||
+grep -q 'error: lr is negative at step 51: ' "$work/hook.txt" ||
     { cat "$work/hook.txt"; fail "the hook failed, but not on the negative lr"; }
 pass "pre-commit try-repo . lrsched-check fails on a config whose lr goes negative"
 
