@@ -75,9 +75,12 @@ for needed in src/main.rs src/lib.rs build.rs README.md Cargo.lock examples/seed
 done
 pass "cargo package --list is lean ($(wc -l <"$work/files.txt") files)"
 
-# Verifies by building the unpacked crate, away from the repository's other files.
-cargo package --locked || fail "cargo package"
-crate="$CARGO_TARGET_DIR/package/lrsched-$version.crate"
+# Verifies by building the unpacked crate, away from the repository's other files. In a
+# target dir of its own: cargo names the artifacts of a path package by its path relative
+# to its workspace, so the unpacked crate's build (no .git, no commit in --version) would
+# pass for the checkout's in target/debug.
+cargo package --locked --target-dir "$CARGO_TARGET_DIR/package-verify" || fail "cargo package"
+crate="$CARGO_TARGET_DIR/package-verify/package/lrsched-$version.crate"
 size="$(wc -c <"$crate")"
 [ "$size" -lt 500000 ] || fail "$crate is $size bytes"
 pass "cargo package builds the crate on its own ($size bytes)"
