@@ -89,8 +89,10 @@ pass "cargo package builds the crate on its own ($size bytes)"
 python3 -m venv "$work/tools"
 "$work/tools/bin/pip" install --quiet "maturin>=1.5,<2" "pre-commit>=4,<5" || fail "pip install maturin pre-commit"
 
-"$work/tools/bin/maturin" build --release --locked --out "$work/wheels" || fail "maturin build"
-wheels=("$work/wheels"/lrsched_cli-"$version"-*.whl)
+# README's commands: the wheel lands in target/wheels/ (of CARGO_TARGET_DIR).
+rm -f "$CARGO_TARGET_DIR"/wheels/lrsched_cli-*.whl
+"$work/tools/bin/maturin" build --release --locked || fail "maturin build"
+wheels=("$CARGO_TARGET_DIR"/wheels/lrsched_cli-"$version"-*.whl)
 [ "${#wheels[@]}" -eq 1 ] && [ -f "${wheels[0]}" ] || fail "maturin build made no lrsched_cli $version wheel"
 python3 -m venv "$work/wheel-venv"
 "$work/wheel-venv/bin/pip" install --quiet --no-index "${wheels[0]}" || fail "pip install the wheel"
