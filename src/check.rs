@@ -275,10 +275,10 @@ fn names_used(source: &str, variables: &[&str]) -> Vec<usize> {
                 i += 1;
             }
             let name = &source[start..i];
-            if let Some(index) = variables.iter().position(|v| *v == name) {
-                if !used.contains(&index) {
-                    used.push(index);
-                }
+            if let Some(index) = variables.iter().position(|v| *v == name)
+                && !used.contains(&index)
+            {
+                used.push(index);
             }
         } else {
             i += 1;
@@ -368,13 +368,13 @@ pub fn evaluate(
         pass.merge(chunk)
     });
     let (summary, mut warnings, failures) = pass.finish();
-    if let Some(last) = schedule.last_defined_step() {
-        if ctx.steps.saturating_sub(1) > last {
-            warnings.push(Warning::PastDefinedEnd {
-                step: last + 1,
-                last,
-            });
-        }
+    if let Some(last) = schedule.last_defined_step()
+        && ctx.steps.saturating_sub(1) > last
+    {
+        warnings.push(Warning::PastDefinedEnd {
+            step: last + 1,
+            last,
+        });
     }
     let mut values = [0.0; ASSERT_VARIABLES.len()];
     values[..SUMMARY_NAMES.len()].copy_from_slice(&summary.values());

@@ -24,7 +24,7 @@ pub use commands::run;
 /// Explore learning-rate schedules exactly as PyTorch and Hugging Face transformers
 /// compute them.
 #[derive(Debug, Parser)]
-#[command(name = "lrsched", version, about, max_term_width = 100)]
+#[command(name = "lrsched", version = env!("LRSCHED_VERSION"), about, max_term_width = 100)]
 #[command(after_help = "Examples:\n  \
     lrsched table --warmup 5 --steps 10\n  \
     lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
@@ -339,14 +339,14 @@ impl ScheduleArgs {
             return Ok(vec![self.one("plot")?]);
         }
         let flags = self.flags()?;
-        if let (Some(set), true) = (self.set.first(), self.config.is_empty()) {
-            if self.schedule.is_none() {
-                let key = set.split('=').next().unwrap_or(set).trim();
-                return Err(Error::input(format!(
-                    "--set {key}=... applies to built-in schedules; an --expr takes no \
+        if let (Some(set), true) = (self.set.first(), self.config.is_empty())
+            && self.schedule.is_none()
+        {
+            let key = set.split('=').next().unwrap_or(set).trim();
+            return Err(Error::input(format!(
+                "--set {key}=... applies to built-in schedules; an --expr takes no \
                      parameters (it can use step, steps, warmup and base_lr)"
-                )));
-            }
+            )));
         }
         if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
             return Err(Error::input(

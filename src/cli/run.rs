@@ -215,7 +215,7 @@ impl Planned {
                 }
                 None => {
                     let u = x.update;
-                    if u < range.from || ((u - range.from) % every != 0 && u != last) {
+                    if u < range.from || (!(u - range.from).is_multiple_of(every) && u != last) {
                         continue;
                     }
                     u

@@ -89,7 +89,7 @@ pub fn row_count(steps: Steps) -> u64 {
     }
     let every = steps.every.max(1);
     let span = steps.to - 1 - steps.from;
-    span / every + 1 + u64::from(span % every != 0)
+    span / every + 1 + u64::from(!span.is_multiple_of(every))
 }
 
 /// The step of row `row` of `steps`: `from + row * every`, or the last step.

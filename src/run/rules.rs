@@ -172,7 +172,7 @@ fn sampler_batches(n: u64, batch: u64, devices: u64, drop_last: bool) -> (u64, u
         )
     };
     // Samples in the last batch of a device's epoch.
-    let last = if drop_last || per_rank % batch == 0 {
+    let last = if drop_last || per_rank.is_multiple_of(batch) {
         batch
     } else {
         per_rank % batch

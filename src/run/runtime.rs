@@ -333,7 +333,7 @@ impl RuntimeMap<'_> {
         let accum = self.derivation.inputs.grad_accum.unwrap_or(1).max(1);
         let period = frequency / gcd(accum, frequency);
         let full = (k - 1) / period;
-        full + u64::from(plan.last_batch % frequency == 0)
+        full + u64::from(plan.last_batch.is_multiple_of(frequency))
     }
 
     /// The lr of each update `0 .. updates`, read from one forward pass over `schedule`.

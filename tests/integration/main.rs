@@ -10,6 +10,7 @@ mod fuzz_regressions;
 mod golden;
 mod libraries;
 mod library_properties;
+mod packaging;
 mod properties;
 mod readme;
 mod run_cli;

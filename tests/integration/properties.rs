@@ -892,7 +892,7 @@ fn every_rows(points: &[Point], from: usize, every: u64) -> Vec<Point> {
     points
         .iter()
         .enumerate()
-        .filter(|&(i, _)| i >= from && ((i - from) as u64 % every == 0 || i == last))
+        .filter(|&(i, _)| i >= from && (((i - from) as u64).is_multiple_of(every) || i == last))
         .map(|(_, p)| *p)
         .collect()
 }
@@ -1181,7 +1181,7 @@ proptest! {
         let want: Vec<&str> = lines
             .iter()
             .enumerate()
-            .filter(|&(i, _)| i == 0 || (i - 1) as u64 % every == 0 || i == last)
+            .filter(|&(i, _)| i == 0 || ((i - 1) as u64).is_multiple_of(every) || i == last)
             .map(|(_, l)| *l)
             .collect();
         prop_assert_eq!(some.lines().collect::<Vec<_>>(), want, "lrsched csv --every {} {}", every, args.join(" "));

@@ -97,24 +97,24 @@ fn build(
         base_lr: ctx.base_lr,
         failure: None,
     };
-    if let Decays::Every(decay_t) = schedule.decays {
-        if decay_t == 0.0 {
-            let int_t = !schedule.warmup.prefix || schedule.warmup.int;
-            let what = if int_decay_t && int_t {
-                "ZeroDivisionError: integer division or modulo by zero"
-            } else {
-                "ZeroDivisionError: float floor division by zero"
-            };
-            let step = first_raising_step(schedule.warmup.first_main_step(), |k| {
-                schedule.get_lr(k as f64).is_none()
-            });
-            schedule.failure = step.map(|step| Failure {
-                name,
-                step,
-                what: format!("{what} (t // decay_t with decay_t={})", py_repr(decay_t)),
-            });
-            Failure::check(schedule.failure.as_ref(), ctx)?;
-        }
+    if let Decays::Every(decay_t) = schedule.decays
+        && decay_t == 0.0
+    {
+        let int_t = !schedule.warmup.prefix || schedule.warmup.int;
+        let what = if int_decay_t && int_t {
+            "ZeroDivisionError: integer division or modulo by zero"
+        } else {
+            "ZeroDivisionError: float floor division by zero"
+        };
+        let step = first_raising_step(schedule.warmup.first_main_step(), |k| {
+            schedule.get_lr(k as f64).is_none()
+        });
+        schedule.failure = step.map(|step| Failure {
+            name,
+            step,
+            what: format!("{what} (t // decay_t with decay_t={})", py_repr(decay_t)),
+        });
+        Failure::check(schedule.failure.as_ref(), ctx)?;
     }
     Ok(Box::new(schedule))
 }
