@@ -320,8 +320,8 @@ mod tests {
         };
         assert_eq!(
             message,
-            "config <config>:1:2: unknown key \"schedul\"; did you mean 'schedule'?; the keys \
-             are schedule, expr, steps, base_lr, warmup, params"
+            "config <config>:1:2: unknown key \"schedul\"; did you mean 'schedule'? (the keys \
+             are schedule, expr, steps, base_lr, warmup, params)"
         );
     }
 

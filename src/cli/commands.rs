@@ -13,7 +13,7 @@ use lrsched::output::svg::{self, SvgOptions};
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
 
-use super::{Cli, ColorChoice, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
+use super::{Cli, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -137,11 +137,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
     let height = args
         .height
         .unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
+    let color = super::color::enabled(Some(args.color), terminal);
     let options = PlotOptions {
         width,
         height,

@@ -2,6 +2,7 @@
 //! them to the library's schedule descriptions.
 
 mod check;
+pub mod color;
 mod commands;
 mod generate;
 mod list;
@@ -66,7 +67,7 @@ pub enum Command {
 #[command(next_help_heading = "Schedule")]
 pub struct ScheduleArgs {
     /// Evaluate steps 0..N-1; also the training horizon (num_training_steps) [default: 100]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
     pub steps: Option<u64>,
 
     /// The optimizer's initial learning rate; lr = base_lr * multiplier [default: 0.1]
@@ -74,7 +75,7 @@ pub struct ScheduleArgs {
     pub base_lr: Option<f64>,
 
     /// Linear warmup over the first N steps: multiplier step / max(1, N) [default: 0]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
     pub warmup: Option<u64>,
 
     /// A built-in schedule, NAME or LIBRARY:NAME as in its library (lrsched list) [default: constant_with_warmup]
@@ -95,16 +96,46 @@ pub struct ScheduleArgs {
     pub config: Vec<PathBuf>,
 }
 
+/// A count of steps as users write it: `1000000`, `1_000_000`, `1e6` or `1000000.0`, a whole
+/// number from 0 up.
+pub fn parse_count(text: &str) -> std::result::Result<u64, String> {
+    let plain = text.trim().replace('_', "");
+    if let Ok(n) = plain.parse::<u64>() {
+        return Ok(n);
+    }
+    let value = lrsched::schedule::params::parse_float(&plain)
+        .filter(|_| !plain.is_empty())
+        .ok_or_else(|| {
+            "expected a whole number of steps, such as 1000, 1_000 or 1e3".to_string()
+        })?;
+    // 2^64 is the first double past u64::MAX.
+    if value.fract() != 0.0 || !(0.0..18_446_744_073_709_551_616.0).contains(&value) {
+        return Err(format!(
+            "expected a whole number of steps from 0 up, not {}",
+            lrsched::format::py_repr(value)
+        ));
+    }
+    Ok(value as u64)
+}
+
+/// [`parse_count`], at least 1.
+pub fn parse_positive_count(text: &str) -> std::result::Result<u64, String> {
+    match parse_count(text)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
 /// Which steps to write.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Output")]
 pub struct RangeArgs {
     /// Write every K-th step (the last step is always written)
-    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = parse_positive_count, allow_negative_numbers = true)]
     pub every: u64,
 
     /// Start at step K, as a resumed run would (steps before it are not written)
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = parse_count, allow_negative_numbers = true)]
     pub from: u64,
 }
 

@@ -219,7 +219,7 @@ impl<'a> Document<'a> {
             let message = if at_root {
                 let fields = value::field_names::<T>();
                 format!(
-                    "unknown key \"{key}\"{}; the keys are {}",
+                    "unknown key \"{key}\"{} (the keys are {})",
                     did_you_mean(key, fields.iter().copied()),
                     fields.join(", ")
                 )

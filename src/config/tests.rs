@@ -40,8 +40,8 @@ fn toml_has_the_json_keys() -> Result<()> {
     assert_eq!(from_toml, from_json);
     assert_eq!(
         message(parse("lr.toml", "steps = 5\nstesp = 5", Syntax::Toml)),
-        "config lr.toml:2:1: unknown key \"stesp\"; did you mean 'steps'?; the keys are \
-         schedule, expr, steps, base_lr, warmup, params"
+        "config lr.toml:2:1: unknown key \"stesp\"; did you mean 'steps'? (the keys are \
+         schedule, expr, steps, base_lr, warmup, params)"
     );
     assert_eq!(
         message(parse("lr.toml", "steps = ", Syntax::Toml)),
@@ -124,7 +124,7 @@ fn errors_found_after_merging_name_the_place_too() {
         ),
         Err(
             "config lr.json:2:32: unknown parameter 'num_cycle' for cosine; did you mean \
-             'num_cycles'?; cosine takes num_cycles"
+             'num_cycles'? (cosine takes num_cycles)"
                 .into()
         )
     );
@@ -419,8 +419,8 @@ fn a_misspelt_key_of_another_format_is_named_as_such() {
     // lrsched's own suggestion comes first.
     assert_eq!(
         message(json(r#"{"step": 5}"#)),
-        "config args.json:1:2: unknown key \"step\"; did you mean 'steps'?; the keys are \
-         schedule, expr, steps, base_lr, warmup, params"
+        "config args.json:1:2: unknown key \"step\"; did you mean 'steps'? (the keys are \
+         schedule, expr, steps, base_lr, warmup, params)"
     );
 }
 

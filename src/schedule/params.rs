@@ -310,7 +310,7 @@ impl Params {
                     format!("{schedule} takes {}", names.join(", "))
                 };
                 return Err(Error::input(format!(
-                    "unknown parameter '{key}' for {schedule}{}; {valid}",
+                    "unknown parameter '{key}' for {schedule}{} ({valid})",
                     did_you_mean(key, names.iter().copied())
                 )));
             };
@@ -533,7 +533,7 @@ mod tests {
         assert_eq!(err(&[]), "X needs T_max (add --set T_max=...): half period");
         assert_eq!(
             err(&[("T_max", "1"), ("gama", "0.5")]),
-            "unknown parameter 'gama' for X; did you mean 'gamma'?; X takes T_max, gamma, milestones, mode, three_phase"
+            "unknown parameter 'gama' for X; did you mean 'gamma'? (X takes T_max, gamma, milestones, mode, three_phase)"
         );
         assert_eq!(
             err(&[("T_max", "abc")]),

@@ -254,8 +254,13 @@ fn check_size(samples: usize, features: usize) -> Result<()> {
     match samples.checked_mul(features) {
         Some(n) if n <= MAX_VALUES => Ok(()),
         _ => Err(Error::input(format!(
-            "{samples} samples of {features} features is more than the {MAX_VALUES} values \
-             a training demo holds"
+            "{samples} samples of {features} features make {} values, more than the \
+             {MAX_VALUES} a training demo holds: with {features} features, use at most {} \
+             samples",
+            samples
+                .checked_mul(features)
+                .map_or_else(|| "too many".to_string(), |n| n.to_string()),
+            MAX_VALUES / features
         ))),
     }
 }

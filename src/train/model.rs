@@ -343,7 +343,7 @@ fn init_error(text: &str, name: &str, path: &str, e: &serde_json::Error) -> Erro
     {
         let (line, column) = position_of_key(text, key).unwrap_or((e.line(), e.column()));
         return Error::input(format!(
-            "{name}:{line}:{column}: unknown key \"{key}\"{}; the keys are weight and bias",
+            "{name}:{line}:{column}: unknown key \"{key}\"{} (the keys are weight and bias)",
             did_you_mean(key, ["weight", "bias"])
         ));
     }
@@ -444,7 +444,7 @@ mod tests {
         let cases = [
             (
                 "{\"weight\": [1],\n \"bais\": 0}",
-                "i.json:2:2: unknown key \"bais\"; did you mean 'bias'?; the keys are weight and bias",
+                "i.json:2:2: unknown key \"bais\"; did you mean 'bias'? (the keys are weight and bias)",
             ),
             (
                 "{\"weight\": [1, \"a\"], \"bias\": 0}",

@@ -332,8 +332,8 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", toml.to_str().unwrap()],
         &format!(
-            "config {}:2:1: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are \
-             schedule, expr, steps, base_lr, warmup, params",
+            "config {}:2:1: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are \
+             schedule, expr, steps, base_lr, warmup, params)",
             toml.display()
         ),
     );
@@ -476,8 +476,8 @@ fn completions_and_man_page() {
     assert!(page.contains("\\-\\-assert"));
     rejects(
         &["man", "chek"],
-        "no subcommand 'chek'; did you mean 'check'?; the subcommands are table, csv, json, \
-         plot, list, train, check, completions, man, help",
+        "no subcommand 'chek'; did you mean 'check'? (the subcommands are table, csv, json, \
+         plot, list, train, check, completions, man, help)",
     );
     closes_quietly(&["completions", "bash"]);
     closes_quietly(&["man"]);

@@ -180,7 +180,7 @@ fn bad_input_exits_2_with_one_message() {
     );
     rejects(
         &["csv", "--set", "gamma=0.5"],
-        "unknown parameter 'gamma' for constant_with_warmup; constant_with_warmup takes no parameters",
+        "unknown parameter 'gamma' for constant_with_warmup (constant_with_warmup takes no parameters)",
     );
     rejects(
         &["csv", "--schedule", "constant", "--warmup", "5"],
@@ -204,7 +204,7 @@ fn bad_input_exits_2_with_one_message() {
     rejects(
         &["csv", "--config", config.to_str().unwrap()],
         &format!(
-            "config {}:1:2: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params",
+            "config {}:1:2: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are schedule, expr, steps, base_lr, warmup, params)",
             config.display()
         ),
     );
@@ -439,4 +439,74 @@ fn huge_step_counts_are_accepted() {
         .assert()
         .success()
         .stdout("step,multiplier,lr\n999999999998,1.000000000001e-12,1.000000000001e-13\n999999999999,1e-12,1e-13\n");
+}
+
+#[test]
+fn counts_are_read_as_users_write_them() {
+    for steps in ["1000", "1_000", "1e3", "1000.0", "1E+3"] {
+        let out = lrsched()
+            .args(["csv", "--steps", steps, "--every", "999"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "--steps {steps}");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap().lines().count(),
+            3,
+            "--steps {steps}: the header, step 0 and step 999"
+        );
+    }
+    for (args, message) in [
+        (
+            &["table", "--steps", "-5"][..],
+            "error: invalid value '-5' for '--steps <N>': expected a whole number of steps from 0 up, not -5.0",
+        ),
+        (
+            &["table", "--warmup", "2.5"][..],
+            "error: invalid value '2.5' for '--warmup <N>': expected a whole number of steps from 0 up, not 2.5",
+        ),
+        (
+            &["table", "--steps", "ten"][..],
+            "error: invalid value 'ten' for '--steps <N>': expected a whole number of steps, such as 1000, 1_000 or 1e3",
+        ),
+        (
+            &["table", "--every", "0"][..],
+            "error: invalid value '0' for '--every <K>': must be at least 1",
+        ),
+    ] {
+        let out = lrsched().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().next(), Some(message), "{args:?}");
+    }
+}
+
+#[test]
+fn echoed_input_never_carries_control_characters() {
+    for args in [
+        &["table", "--schedule", "cos\u{1}ine"][..],
+        &["table", "--schedule", "\u{1b}[31mred"][..],
+        &[
+            "table",
+            "--set",
+            "T_\u{1b}max=5",
+            "--schedule",
+            "CosineAnnealingLR",
+        ][..],
+        &["table", "--steps", "\u{1b}[2J"][..],
+        &["check", "--assert", "peak_lr \u{7} 1"][..],
+    ] {
+        let out = lrsched().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?}: {stderr:?}"
+        );
+        assert!(stderr.starts_with("error: "), "{stderr}");
+    }
+    rejects(
+        &["table", "--schedule", "cos\u{1}ine"],
+        "unknown schedule 'cos\\u{1}ine'; did you mean 'cosine'? (lrsched list shows all)",
+    );
 }
