@@ -8,6 +8,7 @@
 pub mod combine;
 pub mod hf;
 pub mod params;
+pub mod real;
 pub mod registry;
 pub mod torch;
 
