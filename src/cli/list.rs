@@ -31,6 +31,14 @@ fn catalogue(out: &mut dyn Write) -> Result<()> {
             Library::Torch,
             "torch (--warmup W puts SequentialLR's linear warmup in front)",
         ),
+        (
+            Library::Optax,
+            "optax (absolute, float32; their own warmup_steps, no --warmup)",
+        ),
+        (
+            Library::Keras,
+            "keras (absolute, float32; their own warmup_steps, no --warmup)",
+        ),
     ] {
         writeln!(out, "{heading}")?;
         for e in registry::entries().filter(|e| e.library == library) {
@@ -88,6 +96,10 @@ fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
     paragraph(
         out,
         match (e.library, e.takes_warmup) {
+            (Library::Optax | Library::Keras, _) => {
+                "--warmup is refused: the schedule's own parameters warm up (--steps only \
+                 sets how many steps are evaluated)"
+            }
             (_, false) => "none (use constant_with_warmup for a warmup)",
             (Library::Transformers, true) => "--warmup is num_warmup_steps",
             (Library::Torch, true) => {

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lrsched::Description;
 use lrsched::error::{Error, Result};
-use lrsched::schedule::params::split_assignment;
+use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
 use lrsched::spec::Partial;
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
@@ -85,6 +85,11 @@ pub struct ScheduleArgs {
     /// Your own multiplier expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)"
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
+
+    /// Compute an optax or keras schedule in f32 (the library's float32, default) or f64
+    /// (float64: optax with jax_enable_x64); same as --set precision=P
+    #[arg(long, value_name = "P", value_parser = ["f32", "f64"])]
+    pub precision: Option<String>,
 
     /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
     /// JSON (flags given here win)
@@ -244,6 +249,11 @@ impl ScheduleArgs {
                 .set
                 .iter()
                 .map(|s| split_assignment(s))
+                .chain(
+                    self.precision
+                        .iter()
+                        .map(|p| Ok((PRECISION.to_string(), Raw::Text(p.clone())))),
+                )
                 .collect::<Result<_>>()?,
             ..Partial::default()
         })
@@ -265,6 +275,12 @@ impl ScheduleArgs {
         let flags = self.flags()?;
         if flags.schedule.is_some() && !self.expr.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
+        }
+        if self.precision.is_some() && !self.expr.is_empty() {
+            return Err(Error::input(
+                "--precision applies to the optax and keras schedules; an --expr computes in \
+                 float64, as Python does",
+            ));
         }
         let mut partial = match self.config.first() {
             Some(path) => Partial::from_config_file(path)?.merge(flags),

@@ -7,6 +7,8 @@
 
 pub mod combine;
 pub mod hf;
+pub mod keras;
+pub mod optax;
 pub mod params;
 pub mod real;
 pub mod registry;

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::params::{ParamSpec, Params};
-use super::{Context, Schedule, combine, hf, torch};
+use super::{Context, Schedule, combine, hf, keras, optax, torch};
 use crate::error::{Error, Result};
 use crate::suggest::did_you_mean;
 
@@ -17,6 +17,12 @@ pub enum Library {
     /// `torch.optim.lr_scheduler`: `--warmup W` means
     /// `SequentialLR([LambdaLR(warmup W), SCHEDULER], milestones=[W])`.
     Torch,
+    /// `optax.schedules`: absolute, float32; `--warmup` is refused (the `warmup_*`
+    /// schedules have their own `warmup_steps`).
+    Optax,
+    /// `keras.optimizers.schedules`: absolute, float32; `--warmup` is refused
+    /// (`CosineDecay` has its own `warmup_steps`).
+    Keras,
 }
 
 impl fmt::Display for Library {
@@ -24,6 +30,8 @@ impl fmt::Display for Library {
         f.write_str(match self {
             Library::Transformers => "transformers",
             Library::Torch => "torch",
+            Library::Optax => "optax",
+            Library::Keras => "keras",
         })
     }
 }
@@ -57,23 +65,37 @@ pub struct Entry {
 
 /// Every built-in schedule: transformers first, then torch, each in its library's order.
 pub fn entries() -> impl Iterator<Item = &'static Entry> {
-    hf::ENTRIES.iter().chain(torch::ENTRIES.iter())
+    hf::ENTRIES
+        .iter()
+        .chain(torch::ENTRIES.iter())
+        .chain(optax::ENTRIES.iter())
+        .chain(keras::ENTRIES.iter())
 }
 
 /// The entry named exactly `name`, or an error with a suggestion.
 pub fn find(name: &str) -> Result<&'static Entry> {
-    entries().find(|e| e.name == name).ok_or_else(|| {
-        let hint = did_you_mean(name, entries().map(|e| e.name));
-        Error::input(format!(
-            "unknown schedule '{name}'{hint} (lrsched list shows all)"
-        ))
-    })
+    entries()
+        .find(|e| e.name == name || format!("{}:{}", e.library, e.name) == name)
+        .ok_or_else(|| {
+            let hint = did_you_mean(name, entries().map(|e| e.name));
+            Error::input(format!(
+                "unknown schedule '{name}'{hint} (lrsched list shows all)"
+            ))
+        })
 }
 
 impl Entry {
     /// Validates `ctx` for this entry and builds the schedule, with torch's `SequentialLR`
     /// warmup in front of torch schedulers when `ctx.warmup > 0`.
     pub fn instantiate(&'static self, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
+        if ctx.warmup > 0 && matches!(self.library, Library::Optax | Library::Keras) {
+            return Err(Error::input(format!(
+                "{lib}:{name} takes no --warmup: {lib} schedules are absolute and warm up \
+                 through their own parameters (lrsched list {lib}:{name})",
+                lib = self.library,
+                name = self.name
+            )));
+        }
         if ctx.warmup > 0 && !self.takes_warmup {
             return Err(Error::input(format!(
                 "schedule '{}' takes no warmup (transformers' get_scheduler ignores it); \

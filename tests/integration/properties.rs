@@ -618,6 +618,36 @@ fn strategies() -> Vec<(&'static str, MakeCases)> {
             "CosineAnnealingWarmRestarts",
             cosine_annealing_warm_restarts,
         ),
+        ("constant_schedule", jax::constant_schedule),
+        ("linear_schedule", jax::linear_schedule),
+        ("polynomial_schedule", jax::polynomial_schedule),
+        ("cosine_decay_schedule", jax::cosine_decay_schedule),
+        ("exponential_decay", jax::exponential_decay),
+        (
+            "piecewise_constant_schedule",
+            jax::piecewise_constant_schedule,
+        ),
+        (
+            "piecewise_interpolate_schedule",
+            jax::piecewise_interpolate_schedule,
+        ),
+        ("warmup_constant_schedule", jax::warmup_constant_schedule),
+        (
+            "warmup_cosine_decay_schedule",
+            jax::warmup_cosine_decay_schedule,
+        ),
+        (
+            "warmup_exponential_decay_schedule",
+            jax::warmup_exponential_decay_schedule,
+        ),
+        ("cosine_onecycle_schedule", jax::cosine_onecycle_schedule),
+        ("linear_onecycle_schedule", jax::linear_onecycle_schedule),
+        ("CosineDecay", jax::cosine_decay),
+        ("CosineDecayRestarts", jax::cosine_decay_restarts),
+        ("ExponentialDecay", jax::exponential_decay_keras),
+        ("InverseTimeDecay", jax::inverse_time_decay),
+        ("PiecewiseConstantDecay", jax::piecewise_constant_decay),
+        ("PolynomialDecay", jax::polynomial_decay),
     ]
 }
 
@@ -1271,3 +1301,7 @@ fn whole_defaults_of_float_parameters_read_back_unchanged() {
         assert_eq!(back.unwrap().to_json().to_string(), text);
     }
 }
+
+/// The optax and Keras built-ins' strategies and their own properties.
+#[path = "properties_jax.rs"]
+mod jax;

@@ -23,5 +23,5 @@ fn readme_lists_every_built_in() {
         readme.contains(&table),
         "README.md's table of built-ins differs from `lrsched list --markdown`:\n{table}"
     );
-    assert_eq!(table.lines().count(), 2 + 20, "20 built-ins");
+    assert_eq!(table.lines().count(), 2 + 38, "38 built-ins");
 }
