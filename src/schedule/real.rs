@@ -196,22 +196,39 @@ pub trait Curve: Debug + Send + Sync + 'static {
     fn value<T: Real>(&self, count: f64) -> T;
 }
 
+/// Whether a library's arrays keep subnormal numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subnormals {
+    /// Kept, as numpy keeps them.
+    Kept,
+    /// Flushed to zero, as XLA's CPU backend runs with flush-to-zero: an lr that decays
+    /// below the smallest normal float becomes 0.
+    Flushed,
+}
+
 /// A [`Curve`] evaluated in its precision, as an absolute schedule: the lr is the curve's,
 /// and `--base-lr` only enters the multiplier column.
 #[derive(Debug)]
 pub struct Absolute<C> {
     curve: C,
     precision: Precision,
+    subnormals: Subnormals,
     optimizer_lr: f64,
 }
 
 impl<C: Curve> Absolute<C> {
     /// The schedule of `curve` in `precision`, with `optimizer_lr` (`--base-lr`) for the
     /// multiplier column.
-    pub fn boxed(curve: C, precision: Precision, optimizer_lr: f64) -> Box<dyn Schedule> {
+    pub fn boxed(
+        curve: C,
+        precision: Precision,
+        subnormals: Subnormals,
+        optimizer_lr: f64,
+    ) -> Box<dyn Schedule> {
         Box::new(Absolute {
             curve,
             precision,
+            subnormals,
             optimizer_lr,
         })
     }
@@ -221,9 +238,19 @@ impl<C: Curve> Schedule for Absolute<C> {
     #[inline]
     fn at(&self, step: u64) -> Point {
         let count = self.precision.count(step);
-        let lr = match self.precision {
-            Precision::F32 => self.curve.value::<f32>(count).to_f64(),
-            Precision::F64 => self.curve.value::<f64>(count),
+        let (lr, smallest) = match self.precision {
+            Precision::F32 => (
+                self.curve.value::<f32>(count).to_f64(),
+                f64::from(f32::MIN_POSITIVE),
+            ),
+            Precision::F64 => (self.curve.value::<f64>(count), f64::MIN_POSITIVE),
+        };
+        // Only the final value is flushed: an intermediate subnormal that a later operation
+        // brings back into the normal range is not (XLA would have flushed it too).
+        let lr = if self.subnormals == Subnormals::Flushed && lr != 0.0 && lr.abs() < smallest {
+            0.0f64.copysign(lr)
+        } else {
+            lr
         };
         Point::from_lr(step, lr, self.optimizer_lr)
     }

@@ -13,7 +13,7 @@ mod tests;
 use super::Context;
 use super::Schedule;
 use super::params::{ParamDefault, ParamKind, ParamSpec, Params, Value};
-use super::real::{Absolute, Curve, PRECISION_PARAM, Precision, Real, number};
+use super::real::{Absolute, Curve, PRECISION_PARAM, Precision, Real, Subnormals, number};
 use super::registry::{Entry, Library};
 use crate::error::{Error, Result};
 
@@ -208,7 +208,12 @@ impl Curve for PiecewiseConstantDecay {
 
 /// The absolute schedule of `curve`, in the precision of `params`.
 fn finish<C: Curve>(ctx: &Context, params: &Params, curve: C) -> Result<Box<dyn Schedule>> {
-    Ok(Absolute::boxed(curve, Precision::of(params)?, ctx.base_lr))
+    Ok(Absolute::boxed(
+        curve,
+        Precision::of(params)?,
+        Subnormals::Kept,
+        ctx.base_lr,
+    ))
 }
 
 /// What Keras raises, as an input error.

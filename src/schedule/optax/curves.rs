@@ -4,6 +4,27 @@
 
 use crate::schedule::real::{Curve, Exponent, Real};
 
+/// `a - b` as jax computes it: in the integer type when both are whole (the int32 count and
+/// a Python int, exact), else in the float type (a Python float meets the array).
+#[inline]
+fn sub<T: Real>(a: f64, b: f64) -> T {
+    if a.fract() == 0.0 && b.fract() == 0.0 {
+        T::of(a - b)
+    } else {
+        T::of(a) - T::of(b)
+    }
+}
+
+/// `a < b` as jax compares them: exactly for whole numbers, else in the float type.
+#[inline]
+fn less<T: Real>(a: f64, b: f64) -> bool {
+    if a.fract() == 0.0 && b.fract() == 0.0 {
+        a < b
+    } else {
+        T::of(a) < T::of(b)
+    }
+}
+
 /// `lambda count: value`: the number itself, which the optimizer casts to its float type.
 #[derive(Debug)]
 pub(super) struct Constant {
@@ -32,9 +53,10 @@ pub(super) struct Polynomial {
 impl Curve for Polynomial {
     #[inline]
     fn value<T: Real>(&self, count: f64) -> T {
-        // The int32 subtraction and clip are exact; the count meets a float at `/`.
-        let c = Real::min_or_nan(Real::max_or_nan(count - self.begin, 0.0), self.steps);
-        let frac = T::of(1.0) - T::of(c) / T::of(self.steps);
+        let c = sub::<T>(count, self.begin)
+            .max_or_nan(T::of(0.0))
+            .min_or_nan(T::of(self.steps));
+        let frac = T::of(1.0) - c / T::of(self.steps);
         T::of(self.init - self.end) * self.power.apply(frac) + T::of(self.end)
     }
 }
@@ -77,12 +99,12 @@ pub(super) struct ExponentialDecay {
 impl Curve for ExponentialDecay {
     #[inline]
     fn value<T: Real>(&self, count: f64) -> T {
-        let decreased = count - self.begin;
-        let mut p = T::of(decreased) / T::of(self.steps);
+        let decreased = sub::<T>(count, self.begin);
+        let mut p = decreased / T::of(self.steps);
         if self.staircase {
             p = p.floor();
         }
-        let value = if decreased <= 0.0 {
+        let value = if decreased <= T::of(0.0) {
             T::of(self.init)
         } else {
             T::of(self.init) * T::of(self.rate).pow(p)
@@ -107,10 +129,11 @@ pub(super) struct Join<A, B> {
 impl<A: Curve, B: Curve> Curve for Join<A, B> {
     #[inline]
     fn value<T: Real>(&self, count: f64) -> T {
-        if count < self.boundary {
+        if less::<T>(count, self.boundary) {
             self.first.value(count)
         } else {
-            self.second.value(count - self.boundary)
+            // The later schedule sees the shifted count exactly as jax holds it.
+            self.second.value(sub::<T>(count, self.boundary).to_f64())
         }
     }
 }
@@ -148,11 +171,11 @@ impl Curve for PiecewiseConstant {
     fn value<T: Real>(&self, count: f64) -> T {
         let mut v = T::of(self.init);
         for &(boundary, scale) in &self.knots {
-            let difference = boundary - count;
+            let difference = sub::<T>(boundary, count);
             let indicator = if difference.is_nan() {
                 T::of(f64::NAN)
             } else {
-                T::of(if difference > 0.0 { 1.0 } else { 0.0 })
+                T::of(if difference > T::of(0.0) { 1.0 } else { 0.0 })
             };
             v = v * indicator + (T::of(1.0) - indicator) * T::of(scale) * v;
         }
@@ -222,17 +245,21 @@ impl Curve for PiecewiseInterpolate {
         let mut sum = T::of(0.0);
         for (i, pair) in self.bounds.windows(2).enumerate() {
             let (low, high) = (pair[0], pair[1]);
-            let inside = low <= count && count < high;
+            let inside = !less::<T>(count, low) && less::<T>(count, high);
             if !inside && self.finite {
                 continue;
             }
-            let size = Real::max_or_nan(high - low, 1.0);
-            let pct = T::of(count - low) / T::of(size);
+            let size = sub::<T>(high, low).max_or_nan(T::of(1.0));
+            let pct = sub::<T>(count, low) / size;
             let term = self.interpolate(T::of(values[i]), T::of(values[i + 1]), pct);
             sum = sum + if inside { term } else { T::of(0.0) * term };
         }
         let last = self.bounds.len() - 1;
-        let after = if self.bounds[last] <= count { 1.0 } else { 0.0 };
+        let after = if less::<T>(count, self.bounds[last]) {
+            0.0
+        } else {
+            1.0
+        };
         sum + T::of(after) * T::of(values[last])
     }
 }

@@ -19,7 +19,7 @@ use curves::{
 use super::Context;
 use super::Schedule;
 use super::params::{ParamDefault, ParamKind, ParamSpec, Params, Value};
-use super::real::{Absolute, Curve, Exponent, PRECISION_PARAM, Precision, number};
+use super::real::{Absolute, Curve, Exponent, PRECISION_PARAM, Precision, Subnormals, number};
 use super::registry::{Entry, Library};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
@@ -109,7 +109,12 @@ const FINAL_DIV_FACTOR: ParamSpec = num(
 
 /// The absolute schedule of `curve`, in the precision of `params`.
 fn finish<C: Curve>(ctx: &Context, params: &Params, curve: C) -> Result<Box<dyn Schedule>> {
-    Ok(Absolute::boxed(curve, Precision::of(params)?, ctx.base_lr))
+    Ok(Absolute::boxed(
+        curve,
+        Precision::of(params)?,
+        Subnormals::Flushed,
+        ctx.base_lr,
+    ))
 }
 
 /// What optax raises for a parameter, as an input error.
