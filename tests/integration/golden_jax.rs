@@ -37,7 +37,17 @@ fn floats(v: &Value) -> Vec<f64> {
 }
 
 fn cases() -> Vec<Case> {
-    golden()["cases"]
+    cases_of(&golden())
+}
+
+/// Extra cases from the real libraries, made by `scripts/jax_oracle.py`: fractional
+/// horizons and boundaries, `transition_begin`, caps, key collisions, rejected values.
+fn oracle() -> Value {
+    serde_json::from_str(include_str!("../oracle/jax-extra.json")).unwrap()
+}
+
+fn cases_of(file: &Value) -> Vec<Case> {
+    file["cases"]
         .as_array()
         .unwrap()
         .iter()
@@ -74,9 +84,13 @@ impl Outcome {
 
 /// Checks `library`'s cases against `lr` (float32) or `lr_x64` (`--precision f64`).
 fn check(library: &str, x64: bool) -> Outcome {
+    check_cases(&cases(), library, x64)
+}
+
+fn check_cases(cases: &[Case], library: &str, x64: bool) -> Outcome {
     let (rtol, atol) = if x64 { (1e-12, 1e-14) } else { (1e-6, 1e-6) };
     let mut outcome = Outcome::default();
-    for case in cases().iter().filter(|c| c.library == library) {
+    for case in cases.iter().filter(|c| c.library == library) {
         let want = if x64 {
             case.lr_x64.as_ref().expect("optax cases have lr_x64")
         } else {
@@ -164,9 +178,33 @@ fn keras_float32_matches() {
 }
 
 #[test]
+fn oracle_cases_match() {
+    let cases = cases_of(&oracle());
+    assert_eq!(cases.len(), 147);
+    for x64 in [false, true] {
+        let outcome = check_cases(&cases, "optax", x64);
+        assert!(outcome.checked > 80, "{}", outcome.checked);
+        outcome.assert_within_tolerance();
+        assert_bit_exact(
+            if x64 {
+                "oracle optax float64"
+            } else {
+                "oracle optax float32"
+            },
+            &outcome,
+        );
+    }
+    let keras = check_cases(&cases, "keras", false);
+    assert!(keras.checked > 30, "{}", keras.checked);
+    keras.assert_within_tolerance();
+}
+
+#[test]
 fn every_error_case_is_refused_with_exit_2() {
-    let errors = golden()["errors"].as_array().unwrap().clone();
+    let mut errors = golden()["errors"].as_array().unwrap().clone();
     assert_eq!(errors.len(), 9);
+    errors.extend(oracle()["errors"].as_array().unwrap().iter().cloned());
+    assert_eq!(errors.len(), 9 + 12);
     for error in &errors {
         let id = error["id"].as_str().unwrap();
         let args = strings(&error["args"]);
