@@ -257,3 +257,52 @@ fn list_shows_every_optax_and_keras_schedule() {
         );
     }
 }
+
+/// `--precision` is `--set precision=`, and means nothing (an error) where the schedule
+/// computes in float64 already.
+#[test]
+fn precision_flag() {
+    let run = |extra: &[&str]| {
+        let out = super::cli::lrsched()
+            .args([
+                "csv",
+                "--schedule",
+                "keras:ExponentialDecay",
+                "--set",
+                "initial_learning_rate=0.1",
+                "--set",
+                "decay_steps=3",
+                "--set",
+                "decay_rate=0.5",
+                "--steps",
+                "2",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{extra:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Keras: I * r ** (k / D), in float32 by default, float64 with --precision f64.
+    let lr_at_1 = |text: &str| -> f64 {
+        let row = text.lines().nth(2).unwrap();
+        row.rsplit(',').next().unwrap().parse().unwrap()
+    };
+    let float32 = f64::from(0.1f32 * 0.5f32.powf(1.0f32 / 3.0f32));
+    let float64 = 0.1 * 0.5f64.powf(1.0 / 3.0);
+    assert_ne!(float32, float64);
+    assert_eq!(lr_at_1(&run(&[])), float32);
+    assert_eq!(lr_at_1(&run(&["--precision", "f32"])), float32);
+    assert_eq!(lr_at_1(&run(&["--precision", "f64"])), float64);
+    assert_eq!(lr_at_1(&run(&["--set", "precision=f64"])), float64);
+    super::cli::rejects(
+        &["csv", "--expr", "1", "--precision", "f64"],
+        "--precision applies to the optax and keras schedules; an --expr computes in float64, \
+         as Python does",
+    );
+    super::cli::rejects(
+        &["csv", "--schedule", "cosine", "--precision", "f32"],
+        "--precision applies to the optax and keras schedules, which compute in float32; \
+         cosine computes in float64, as its library does",
+    );
+}
