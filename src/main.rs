@@ -51,10 +51,10 @@ fn report(message: &str) {
         }
     }
     let stderr = std::io::stderr();
-    if cli::color::enabled(None, stderr.is_terminal()) {
-        if let Some(rest) = text.strip_prefix("error:") {
-            text = format!("\u{1b}[1;31merror:\u{1b}[0m{rest}");
-        }
+    if cli::color::enabled(None, stderr.is_terminal())
+        && let Some(rest) = text.strip_prefix("error:")
+    {
+        text = format!("\u{1b}[1;31merror:\u{1b}[0m{rest}");
     }
     // stderr may be closed too; there is nobody left to tell then.
     let _ = writeln!(stderr.lock(), "{text}");

@@ -111,6 +111,10 @@ fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
     paragraph(
         out,
         match (e.library, e.takes_warmup) {
+            (Library::Optax | Library::Keras, _) => {
+                "--warmup is refused: the schedule's own parameters warm up (--steps only \
+                 sets how many steps are evaluated)"
+            }
             (Library::Transformers | Library::Torch, false) => {
                 "none (use constant_with_warmup for a warmup)"
             }

@@ -17,7 +17,7 @@ use lrsched::Description;
 use lrsched::config::{self, Syntax};
 use lrsched::description::Partial;
 use lrsched::error::{Error, Result};
-use lrsched::schedule::params::split_assignment;
+use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
@@ -89,6 +89,11 @@ pub struct ScheduleArgs {
     /// Your own multiplier expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)"
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
+
+    /// Compute an optax or keras schedule in f32 (the library's float32, default) or f64
+    /// (float64: optax with jax_enable_x64); same as --set precision=P
+    #[arg(long, value_name = "P", value_parser = ["f32", "f64"])]
+    pub precision: Option<String>,
 
     /// Read the description from a file ("-" for stdin): lrsched JSON or TOML, or transformers
     /// TrainingArguments JSON (flags given here win)
@@ -329,6 +334,11 @@ impl ScheduleArgs {
                 .set
                 .iter()
                 .map(|s| split_assignment(s))
+                .chain(
+                    self.precision
+                        .iter()
+                        .map(|p| Ok((PRECISION.to_string(), Raw::Text(p.clone())))),
+                )
                 .collect::<Result<_>>()?,
             ..Partial::default()
         })
@@ -350,6 +360,12 @@ impl ScheduleArgs {
         let mut flags = self.flags()?;
         if flags.schedule.is_some() && !self.expr.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
+        }
+        if self.precision.is_some() && !self.expr.is_empty() {
+            return Err(Error::input(
+                "--precision applies to the optax and keras schedules; an --expr computes in \
+                 float64, as Python does",
+            ));
         }
         // In the same layer as --set, so that resolving rejects --set beside --expr
         // instead of the merge dropping it.

@@ -7,9 +7,12 @@
 
 pub mod combine;
 pub mod deepspeed;
+pub mod keras;
 pub mod megatron;
 pub mod nanogpt;
+pub mod optax;
 pub mod params;
+pub mod real;
 pub mod registry;
 pub mod timm;
 mod torch;

@@ -27,6 +27,11 @@ pub enum ParamKind {
     Number,
     /// Any string, for a library that accepts any and decides later what it means.
     Text,
+    /// A list of Python numbers: `1.0,0.5,0.1` or `[1.0, 0.5, 0.1]`.
+    NumberList,
+    /// A Python dict of numbers: `100:0.5,200:0.1` or `{100: 0.5, 200: 0.1}`, in the order
+    /// given (a repeated key keeps its first place and takes the last value, as in Python).
+    NumberMap,
 }
 
 impl ParamKind {
@@ -39,6 +44,8 @@ impl ParamKind {
             ParamKind::Choice(options) => format!("one of {}", options.join(", ")),
             ParamKind::Number => "a number".into(),
             ParamKind::Text => "a string".into(),
+            ParamKind::NumberList => "a comma-separated list of numbers".into(),
+            ParamKind::NumberMap => "a comma-separated list of KEY:VALUE numbers".into(),
         }
     }
 
@@ -52,6 +59,8 @@ impl ParamKind {
             ParamKind::Choice(_) => "choice",
             ParamKind::Number => "number",
             ParamKind::Text => "str",
+            ParamKind::NumberList => "list",
+            ParamKind::NumberMap => "dict",
         }
     }
 }
@@ -127,6 +136,10 @@ pub enum Value {
     IntList(Vec<i64>),
     /// A string (a [`ParamKind::Choice`]).
     Str(String),
+    /// A list of numbers, each [`Value::Int`] or [`Value::Float`].
+    List(Vec<Value>),
+    /// A dict of numbers, in the order given, without repeated keys.
+    Map(Vec<(Value, Value)>),
 }
 
 impl Value {
@@ -143,6 +156,35 @@ impl Value {
             Value::Bool(b) => Json::from(*b),
             Value::IntList(v) => Json::from(v.clone()),
             Value::Str(s) => Json::from(s.as_str()),
+            Value::List(items) => Json::Array(items.iter().map(Value::to_json).collect()),
+            // JSON keys are strings; the text form reads back through `--config`.
+            Value::Map(_) => Json::from(self.to_set_text()),
+        }
+    }
+
+    /// The number as a double (an int converted as Python's `float()` does).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(x) => Some(*x),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// A list or dict as `--set` reads it back (`1.0,0.5`, `100:0.5,200:0.1`).
+    fn to_set_text(&self) -> String {
+        match self {
+            Value::List(items) => items
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Map(pairs) => pairs
+                .iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
         }
     }
 }
@@ -158,6 +200,14 @@ impl fmt::Display for Value {
                 write!(f, "[{}]", items.join(", "))
             }
             Value::Str(s) => write!(f, "'{s}'"),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(Value::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Map(pairs) => {
+                let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                write!(f, "{{{}}}", pairs.join(", "))
+            }
         }
     }
 }
@@ -222,13 +272,49 @@ fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
                 .contains(&unquoted)
                 .then(|| Value::Str(unquoted.to_string()))
         }
-        ParamKind::Number => match text.parse::<i64>() {
-            Ok(i) => Some(Value::Int(i)),
-            Err(_) => parse_float(text).map(Value::Float),
-        },
         ParamKind::Text => Some(Value::Str(
             text.trim_matches(|c| c == '\'' || c == '"').to_string(),
         )),
+        ParamKind::Number => parse_number(text),
+        ParamKind::NumberList => split_items(text, '[', ']')?
+            .into_iter()
+            .map(parse_number)
+            .collect::<Option<Vec<Value>>>()
+            .map(Value::List),
+        ParamKind::NumberMap => {
+            let mut pairs: Vec<(Value, Value)> = Vec::new();
+            for item in split_items(text, '{', '}')? {
+                let (key, value) = item.split_once(':')?;
+                let (key, value) = (parse_number(key.trim())?, parse_number(value.trim())?);
+                // Python's dict: 100 and 100.0 are one key, which keeps its first spelling.
+                match pairs.iter_mut().find(|(k, _)| k.as_f64() == key.as_f64()) {
+                    Some(pair) => pair.1 = value,
+                    None => pairs.push((key, value)),
+                }
+            }
+            Some(Value::Map(pairs))
+        }
+    }
+}
+
+/// The comma-separated items of a list, with optional brackets; none for an empty text.
+fn split_items(text: &str, open: char, close: char) -> Option<Vec<&str>> {
+    let inner = text
+        .strip_prefix(open)
+        .and_then(|t| t.strip_suffix(close))
+        .unwrap_or(text)
+        .trim();
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(inner.split(',').map(str::trim).collect())
+}
+
+/// A Python number literal: an int when it reads as one, else a float.
+fn parse_number(text: &str) -> Option<Value> {
+    match text.parse::<i64>() {
+        Ok(i) => Some(Value::Int(i)),
+        Err(_) => parse_float(text).map(Value::Float),
     }
 }
 
@@ -253,10 +339,6 @@ fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
         (_, Json::String(s)) => parse_text(spec, s),
         (ParamKind::Float, Json::Number(n)) => n.as_f64().map(Value::Float),
         (ParamKind::Int, Json::Number(n)) => n.as_i64().map(Value::Int),
-        (ParamKind::Number, Json::Number(n)) => n
-            .as_i64()
-            .map(Value::Int)
-            .or_else(|| n.as_f64().map(Value::Float)),
         (ParamKind::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
         (ParamKind::IntList, Json::Number(n)) => n.as_i64().map(|i| Value::IntList(vec![i])),
         (ParamKind::IntList, Json::Array(items)) => items
@@ -264,7 +346,27 @@ fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
             .map(Json::as_i64)
             .collect::<Option<Vec<i64>>>()
             .map(Value::IntList),
+        (ParamKind::Number, Json::Number(n)) => json_number(n),
+        (ParamKind::NumberList, Json::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Json::Number(n) => json_number(n),
+                _ => None,
+            })
+            .collect::<Option<Vec<Value>>>()
+            .map(Value::List),
+        (ParamKind::NumberMap, Json::Object(map)) => {
+            let text: Vec<String> = map.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            parse_text(spec, &text.join(","))
+        }
         _ => None,
+    }
+}
+
+fn json_number(n: &serde_json::Number) -> Option<Value> {
+    match n.as_i64() {
+        Some(i) => Some(Value::Int(i)),
+        None => n.as_f64().map(Value::Float),
     }
 }
 
@@ -276,6 +378,9 @@ fn horizon_flag(key: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The parameter that `--precision` sets, declared by the schedules that compute in float32.
+pub const PRECISION: &str = "precision";
 
 /// The resolved parameters of one schedule: every declared parameter, in declaration order,
 /// with the user's value or the default (`None` for Python's `None`).
@@ -301,6 +406,12 @@ impl Params {
                 if let Some(flag) = horizon_flag(key) {
                     return Err(Error::input(format!(
                         "{key} is set with {flag}, not --set ({flag} applies to every schedule)"
+                    )));
+                }
+                if key == PRECISION {
+                    return Err(Error::input(format!(
+                        "--precision applies to the optax and keras schedules, which compute \
+                         in float32; {schedule} computes in float64, as its library does"
                     )));
                 }
                 let names: Vec<&str> = specs.iter().map(|s| s.name).collect();

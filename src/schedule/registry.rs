@@ -4,7 +4,10 @@
 use std::fmt;
 
 use super::params::{ParamSpec, Params};
-use super::{Context, Schedule, combine, deepspeed, megatron, nanogpt, timm, torch, transformers};
+use super::{
+    Context, Schedule, combine, deepspeed, keras, megatron, nanogpt, optax, timm, torch,
+    transformers,
+};
 use crate::error::{Error, Result};
 use crate::suggest::did_you_mean;
 
@@ -32,6 +35,12 @@ pub enum Library {
     /// nanoGPT's `get_lr(it)`: `--warmup` is `warmup_iters`, `--steps` is `lr_decay_iters`
     /// when not set.
     NanoGpt,
+    /// `optax.schedules`: absolute, float32; `--warmup` is refused (the `warmup_*`
+    /// schedules have their own `warmup_steps`).
+    Optax,
+    /// `keras.optimizers.schedules`: absolute, float32; `--warmup` is refused
+    /// (`CosineDecay` has its own `warmup_steps`).
+    Keras,
 }
 
 impl Library {
@@ -44,6 +53,8 @@ impl Library {
             Library::Timm => "timm",
             Library::Megatron => "megatron",
             Library::NanoGpt => "nanogpt",
+            Library::Optax => "optax",
+            Library::Keras => "keras",
         }
     }
 
@@ -72,6 +83,11 @@ impl Library {
                 "--warmup W sets warmup_iters (give it either way, not both; without either, \
                  0); --steps is lr_decay_iters when not set"
             }
+            Library::Optax | Library::Keras => {
+                "absolute, computed in float32 (--precision f64 for float64); --warmup is \
+                 refused: the schedule's own warmup_steps warm up; --steps only sets how many \
+                 steps are evaluated, every horizon is a parameter"
+            }
         }
     }
 
@@ -84,6 +100,7 @@ impl Library {
             Library::Timm => "stepped per update; --warmup is warmup_t",
             Library::Megatron => "--warmup is lr_warmup_steps",
             Library::NanoGpt => "--warmup is warmup_iters",
+            Library::Optax | Library::Keras => "absolute, float32; own warmup_steps, no --warmup",
         }
     }
 
@@ -139,6 +156,8 @@ pub fn entries() -> impl Iterator<Item = &'static Entry> {
         .chain(timm::ENTRIES.iter())
         .chain(megatron::ENTRIES.iter())
         .chain(nanogpt::ENTRIES.iter())
+        .chain(optax::ENTRIES.iter())
+        .chain(keras::ENTRIES.iter())
 }
 
 /// The libraries of [`entries`], in their order.
@@ -256,6 +275,14 @@ impl Entry {
     /// Validates `ctx` for this entry and builds the schedule, with torch's `SequentialLR`
     /// warmup in front of torch schedulers when `ctx.warmup > 0`.
     pub fn instantiate(&'static self, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
+        if ctx.warmup > 0 && matches!(self.library, Library::Optax | Library::Keras) {
+            return Err(Error::input(format!(
+                "{lib}:{name} takes no --warmup: {lib} schedules are absolute and warm up \
+                 through their own parameters (lrsched list {lib}:{name})",
+                lib = self.library,
+                name = self.name
+            )));
+        }
         if ctx.warmup > 0 && !self.takes_warmup && self.library != Library::Transformers {
             return Err(Error::input(format!(
                 "{} has no warmup parameter, so --warmup {} has no meaning for it; drop \

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod fuzz_regressions;
 mod golden;
+mod golden_jax;
 mod libraries;
 mod library_properties;
 mod packaging;

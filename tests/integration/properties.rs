@@ -618,6 +618,48 @@ fn strategies() -> Vec<(&'static str, MakeCases)> {
             "CosineAnnealingWarmRestarts",
             cosine_annealing_warm_restarts,
         ),
+        ("optax:constant_schedule", jax::constant_schedule),
+        ("optax:linear_schedule", jax::linear_schedule),
+        ("optax:polynomial_schedule", jax::polynomial_schedule),
+        ("optax:cosine_decay_schedule", jax::cosine_decay_schedule),
+        ("optax:exponential_decay", jax::exponential_decay),
+        (
+            "optax:piecewise_constant_schedule",
+            jax::piecewise_constant_schedule,
+        ),
+        (
+            "optax:piecewise_interpolate_schedule",
+            jax::piecewise_interpolate_schedule,
+        ),
+        (
+            "optax:warmup_constant_schedule",
+            jax::warmup_constant_schedule,
+        ),
+        (
+            "optax:warmup_cosine_decay_schedule",
+            jax::warmup_cosine_decay_schedule,
+        ),
+        (
+            "optax:warmup_exponential_decay_schedule",
+            jax::warmup_exponential_decay_schedule,
+        ),
+        (
+            "optax:cosine_onecycle_schedule",
+            jax::cosine_onecycle_schedule,
+        ),
+        (
+            "optax:linear_onecycle_schedule",
+            jax::linear_onecycle_schedule,
+        ),
+        ("keras:CosineDecay", jax::cosine_decay),
+        ("keras:CosineDecayRestarts", jax::cosine_decay_restarts),
+        ("keras:ExponentialDecay", jax::exponential_decay_keras),
+        ("keras:InverseTimeDecay", jax::inverse_time_decay),
+        (
+            "keras:PiecewiseConstantDecay",
+            jax::piecewise_constant_decay,
+        ),
+        ("keras:PolynomialDecay", jax::polynomial_decay),
     ]
 }
 
@@ -630,7 +672,12 @@ fn every_built_in_has_a_strategy() {
         .map(|(name, _)| name.to_string())
         .collect();
     let registered: Vec<String> = registry::entries()
-        .filter(|e| matches!(e.library, Library::Transformers | Library::Torch))
+        .filter(|e| {
+            matches!(
+                e.library,
+                Library::Transformers | Library::Torch | Library::Optax | Library::Keras
+            )
+        })
         .map(|e| e.to_string())
         .collect();
     assert_eq!(covered, registered);
@@ -1277,3 +1324,7 @@ fn whole_defaults_of_float_parameters_read_back_unchanged() {
         assert_eq!(back.unwrap().to_json().to_string(), text);
     }
 }
+
+/// The optax and Keras built-ins' strategies and their own properties.
+#[path = "properties_jax.rs"]
+mod jax;
