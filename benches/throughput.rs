@@ -6,11 +6,11 @@ use std::hint::black_box;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
+use lrsched::description::Partial;
 use lrsched::engine::Engine;
 use lrsched::output;
 use lrsched::output::Steps;
 use lrsched::output::csv::Csv;
-use lrsched::spec::Partial;
 
 const STEPS: u64 = 10_000_000;
 const EXPR: &str = "0.5*(1+cos(pi*step/steps))";
@@ -74,13 +74,10 @@ fn library(args: Partial, threads: usize) -> u64 {
             return 0;
         }
     };
-    let Ok(schedule) = description.build() else {
-        return 0;
-    };
     let mut sink = Sink(0);
     if output::write(
         &Engine::with_threads(threads),
-        schedule.as_ref(),
+        description.schedule(),
         Steps::all(STEPS),
         &Csv,
         &mut sink,

@@ -4,11 +4,11 @@
 
 use std::io;
 
+use lrsched::description::Partial;
 use lrsched::engine::Engine;
 use lrsched::output::table::Table;
 use lrsched::output::{self, Steps};
 use lrsched::schedule::params::Raw;
-use lrsched::spec::Partial;
 
 fn main() -> Result<(), lrsched::Error> {
     // get_scheduler("cosine", opt, num_warmup_steps=2, num_training_steps=10,
@@ -22,17 +22,17 @@ fn main() -> Result<(), lrsched::Error> {
         ..Partial::default()
     }
     .resolve()?;
-    let schedule = description.build()?;
+    let schedule = description.schedule();
 
     // Random access: the lr of any step.
     println!("lr at step 5: {}", schedule.at(5).lr);
 
     // Streaming, through one of lrsched's writers.
     let steps = Steps::all(10);
-    let table = Table::new(schedule.as_ref(), steps, Some(4));
+    let table = Table::new(schedule, steps, Some(4));
     output::write(
         &Engine::single(),
-        schedule.as_ref(),
+        schedule,
         steps,
         &table,
         &mut io::stdout().lock(),

@@ -53,7 +53,7 @@ impl Steps {
         }
         let every = self.every.max(1);
         let span = self.to - 1 - self.from;
-        span / every + 1 + u64::from(span % every != 0)
+        span / every + 1 + u64::from(!span.is_multiple_of(every))
     }
 
     /// The step of row `row`: `from + row * every`, or the last step.
@@ -269,10 +269,10 @@ fn sequential<T, E>(
         // What `map` left of a stream is skipped, so the next chunk starts where it should.
         for cursor in cursors.iter().flatten() {
             let mut cursor = cursor.borrow_mut();
-            if chunk.stop.borrow().is_none() {
-                if let Some(stop) = cursor.skip_to(end_row) {
-                    *chunk.stop.borrow_mut() = Some(stop);
-                }
+            if chunk.stop.borrow().is_none()
+                && let Some(stop) = cursor.skip_to(end_row)
+            {
+                *chunk.stop.borrow_mut() = Some(stop);
             }
         }
         fold(result)?;

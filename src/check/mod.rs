@@ -21,10 +21,10 @@ pub use warnings::Warning;
 
 use summary::Pass;
 
+use crate::description::Description;
 use crate::engine::{Chunk, Engine, Grain, Steps};
 use crate::error::Result;
 use crate::schedule::{Context, Schedule};
-use crate::spec::Description;
 
 /// Builds the schedule of `description`, runs the pass on the engine's threads and
 /// evaluates `assertions`.
@@ -34,11 +34,10 @@ pub fn check(
     assertions: &[Assertion],
     strict: bool,
 ) -> Result<Report> {
-    let schedule = description.build()?;
     Ok(evaluate(
         engine,
-        schedule.as_ref(),
-        &description.ctx,
+        description.schedule(),
+        description.ctx(),
         assertions,
         strict,
     ))
@@ -82,13 +81,13 @@ pub fn evaluate(
             message: stop.error.to_string(),
         });
     }
-    if let Some(last) = schedule.last_defined_step() {
-        if ctx.steps.saturating_sub(1) > last {
-            warnings.push(Warning::PastDefinedEnd {
-                step: last + 1,
-                last,
-            });
-        }
+    if let Some(last) = schedule.last_defined_step()
+        && ctx.steps.saturating_sub(1) > last
+    {
+        warnings.push(Warning::PastDefinedEnd {
+            step: last + 1,
+            last,
+        });
     }
     let outcomes = assertions::evaluate(assertions, &summary, ctx);
     Report {

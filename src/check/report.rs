@@ -8,9 +8,9 @@ use serde_json::{Map, Value as Json, json};
 use super::assertions::Outcome;
 use super::summary::{Fault, SUMMARY_NAMES, Summary};
 use super::warnings::Warning;
+use crate::description::{Description, ScheduleKind};
 use crate::error::Result;
 use crate::format::py_repr;
-use crate::spec::{Description, Kind};
 
 /// Names whose values are whole numbers, printed without a decimal point.
 const COUNTS: [&str; 3] = ["peak_step", "steps", "warmup"];
@@ -225,10 +225,10 @@ fn value_json(name: &str, v: f64) -> Json {
 
 /// `cosine, warmup 100, steps 1000, base_lr 0.001` with any parameters the user gave.
 fn schedule_text(description: &Description) -> String {
-    let ctx = &description.ctx;
-    let mut text = match &description.kind {
-        Kind::Builtin { entry, .. } => entry.name.to_string(),
-        Kind::Expr(source) => format!("--expr \"{source}\""),
+    let ctx = description.ctx();
+    let mut text = match description.kind() {
+        ScheduleKind::Builtin { entry, .. } => entry.to_string(),
+        ScheduleKind::Expr(source) => format!("--expr \"{source}\""),
     };
     text.push_str(&format!(
         ", warmup {}, steps {}, base_lr {}",
@@ -236,7 +236,7 @@ fn schedule_text(description: &Description) -> String {
         ctx.steps,
         py_repr(ctx.base_lr)
     ));
-    if let Kind::Builtin { params, .. } = &description.kind {
+    if let ScheduleKind::Builtin { params, .. } = description.kind() {
         for (name, value) in params.iter() {
             if params.was_given(name) {
                 let value = value.map_or_else(|| "None".to_string(), ToString::to_string);

@@ -185,9 +185,9 @@ fn a_raising_step_is_a_failure() {
                 Some(format!("the schedule raises at step {nan_at}: {message}"))
             );
             let mut text = Vec::new();
-            let description = crate::spec::Partial {
+            let description = crate::description::Partial {
                 expr: Some("1".into()),
-                ..crate::spec::Partial::default()
+                ..crate::description::Partial::default()
             }
             .resolve()
             .map_err(|e| e.to_string())

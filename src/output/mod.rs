@@ -131,12 +131,12 @@ impl<'f, F: Format + ?Sized, W: Write> Stream<'f, F, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::description::Partial;
     use crate::engine::tests::Raising;
     use crate::output::csv::Csv;
     use crate::output::json::Json;
     use crate::output::table::Table;
     use crate::schedule::params::Raw;
-    use crate::spec::Partial;
 
     fn output<F>(schedule: &dyn Schedule, steps: Steps, format: &F, threads: usize) -> Vec<u8>
     where
@@ -176,8 +176,8 @@ mod tests {
         };
         let json = Json::document(&serde_json::json!({"x": 1}));
         for partial in [&expr, &recursive] {
-            let schedule = partial.resolve()?.build()?;
-            let schedule = schedule.as_ref();
+            let description = partial.clone().resolve()?;
+            let schedule = description.schedule();
             for steps in [
                 Steps::all(n),
                 Steps {

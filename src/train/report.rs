@@ -3,12 +3,13 @@
 
 use std::io::Write;
 
-use super::data::{DataSource, Dataset, InitSource};
-use super::{Diverged, Divergence, Linear, Optimizer, Row, Training};
+use super::data::{DataSource, Dataset};
+use super::model::InitSource;
+use super::{Diverged, Divergence, Linear, Row, Settings, Training};
+use crate::description::Description;
 use crate::error::Result;
 use crate::format::{push_int, push_json_number, push_shortest};
 use crate::output::{Format, Stream};
-use crate::spec::Description;
 
 /// Which learning rate a row shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -160,10 +161,11 @@ impl Format for Csv {
     fn footer(&self, _: &Ending, _out: &mut Vec<u8>) {}
 }
 
-/// What a JSON document says before its rows: `{"optimizer", "schedule", "data": {..,
+/// What a JSON document says before its rows: `{"optimizer", "optimizer_args" (its
+/// constructor's keyword arguments), "schedule", "data": {..,
 /// "samples", "features"}, "init", "lr": "used"|"next"}`, enough to run it again.
 pub fn json_head(
-    optimizer: Optimizer,
+    optimizer: &Settings,
     description: &Description,
     source: &DataSource,
     data: &Dataset,
@@ -176,7 +178,8 @@ pub fn json_head(
         map.insert("features".into(), serde_json::Value::from(data.features()));
     }
     serde_json::json!({
-        "optimizer": optimizer.name(),
+        "optimizer": optimizer.optimizer.name(),
+        "optimizer_args": optimizer.args_json(),
         "schedule": description.to_json(),
         "data": data_json,
         "init": init.to_json(),

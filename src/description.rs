@@ -1,16 +1,19 @@
-//! From what the user typed (flags, `--set`, a config file) to a validated [`Description`]
-//! of one schedule, and from a description back to JSON that `--config` reads.
+//! From what the user typed (flags, `--set`, config files) to a validated [`Description`]
+//! of one schedule with its schedule built, and from a description back to JSON that
+//! `--config` reads. The one merge policy of the layers lives here ([`Partial::merge`]);
+//! reading each config format lives in `crate::config`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::config::{self, Syntax};
 use crate::error::{Error, Result};
 use crate::schedule::combine::ExprSchedule;
-use crate::schedule::params::{Params, Raw};
+use crate::schedule::params::Params;
 use crate::schedule::registry::{self, Entry};
 use crate::schedule::{Context, Schedule};
-use crate::suggest::did_you_mean;
 
 /// The schedule used when neither `--schedule` nor `--expr` is given: with `--warmup N`
 /// alone it is the `LambdaLR` warmup example.
@@ -20,91 +23,17 @@ pub const DEFAULT_STEPS: u64 = 100;
 /// Default `--base-lr`.
 pub const DEFAULT_BASE_LR: f64 = 0.1;
 
-/// A schedule description as given, every part optional: from flags, from a config file,
-/// or both merged (flags win).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Partial {
-    /// `--schedule NAME`.
-    pub schedule: Option<String>,
-    /// `--expr EXPR`.
-    pub expr: Option<String>,
-    /// `--steps N`.
-    pub steps: Option<u64>,
-    /// `--base-lr X`.
-    pub base_lr: Option<f64>,
-    /// `--warmup N`.
-    pub warmup: Option<u64>,
-    /// `--set KEY=VALUE`, in order.
-    pub params: Vec<(String, Raw)>,
-    /// A warmup given as a fraction of the steps (a `TrainingArguments` file's
-    /// `warmup_ratio`), resolved as transformers does, `ceil(steps * ratio)`, once the steps
-    /// are known; an explicit `warmup` replaces it.
-    pub warmup_ratio: Option<f64>,
-    /// Why the steps must be given when a config file leaves them open (a
-    /// `TrainingArguments` file without `max_steps`); resolving without steps is then an
-    /// error with this reason instead of the default 100.
-    pub steps_required: Option<String>,
-}
-
-/// The keys of an lrsched config file.
-pub const CONFIG_KEYS: [&str; 6] = ["schedule", "expr", "steps", "base_lr", "warmup", "params"];
+pub use crate::config::{OpenSteps, Partial};
 
 impl Partial {
-    /// Reads a config file: lrsched's keys in JSON or TOML, or `TrainingArguments` JSON
-    /// (see [`crate::config`]).
+    /// Reads a config file in any format `crate::config` knows.
     pub fn from_config_file(path: &Path) -> Result<Self> {
-        crate::config::read(path)
+        config::read(path)
     }
 
-    /// Parses the text of a JSON config, in either format.
+    /// Parses the text of a JSON config, in any format (errors name it `<config>`).
     pub fn from_config_text(text: &str) -> Result<Self> {
-        crate::config::parse(text, crate::config::Syntax::Json)
-    }
-
-    /// Reads the keys of an lrsched config object.
-    pub fn from_config_map(map: &Map<String, Json>) -> Result<Self> {
-        let mut partial = Partial::default();
-        for (key, value) in map {
-            match key.as_str() {
-                "schedule" => partial.schedule = config_string(key, value)?,
-                "expr" => partial.expr = config_string(key, value)?,
-                "steps" => partial.steps = config_count(key, value)?,
-                "warmup" => partial.warmup = config_count(key, value)?,
-                "base_lr" => {
-                    partial.base_lr = match value {
-                        Json::Null => None,
-                        Json::Number(n) => n.as_f64(),
-                        _ => {
-                            return Err(Error::input(format!(
-                                "\"base_lr\" must be a number, not {value}"
-                            )));
-                        }
-                    }
-                }
-                "params" => match value {
-                    Json::Null => {}
-                    Json::Object(params) => {
-                        partial.params = params
-                            .iter()
-                            .map(|(k, v)| (k.clone(), Raw::Json(v.clone())))
-                            .collect();
-                    }
-                    _ => {
-                        return Err(Error::input(format!(
-                            "\"params\" must be an object like {{\"T_max\": 100}}, not {value}"
-                        )));
-                    }
-                },
-                _ => {
-                    return Err(Error::input(format!(
-                        "unknown key \"{key}\"{}; the keys are {}",
-                        did_you_mean(key, CONFIG_KEYS),
-                        CONFIG_KEYS.join(", ")
-                    )));
-                }
-            }
-        }
-        Ok(partial)
+        config::parse("<config>", text, Syntax::Json)
     }
 
     /// `self` with everything `over` gives laid on top. Choosing a schedule kind (built-in or
@@ -114,13 +43,17 @@ impl Partial {
         if over.expr.is_some() {
             self.schedule = None;
             self.params.clear();
+            self.origins.params.clear();
             self.expr = over.expr;
+            self.origins.expr = over.origins.expr;
         }
         if over.schedule.is_some() {
             if self.schedule != over.schedule {
                 self.params.clear();
+                self.origins.params.clear();
             }
             self.expr = None;
+            self.origins.expr = None;
             self.schedule = over.schedule;
         }
         self.steps = over.steps.or(self.steps);
@@ -133,16 +66,23 @@ impl Partial {
         }
         self.warmup = over.warmup.or(self.warmup);
         self.warmup_ratio = over.warmup_ratio.or(self.warmup_ratio);
-        self.steps_required = over.steps_required.or(self.steps_required);
+        self.open_steps = over.open_steps.or(self.open_steps);
+        // Origins stay aligned with the parameters; a layer that has none (flags) adds None.
+        let mut origins = over.origins.params;
+        origins.resize(over.params.len(), None);
+        self.origins.params.resize(self.params.len(), None);
         self.params.extend(over.params);
+        self.origins.params.extend(origins);
         self
     }
 
-    /// Validates everything and fills in defaults.
+    /// Validates everything, fills in defaults and builds the schedule, which the
+    /// description then carries: every parameter the library would reject is rejected here,
+    /// and nothing downstream builds it again.
     pub fn resolve(&self) -> Result<Description> {
-        let steps = match (self.steps, &self.steps_required) {
+        let steps = match (self.steps, &self.open_steps) {
             (Some(steps), _) => steps,
-            (None, Some(reason)) => return Err(Error::input(format!("{reason}; give --steps N"))),
+            (None, Some(open)) => return Err(Error::input(format!("{open}; give --steps N"))),
             (None, None) => DEFAULT_STEPS,
         };
         if steps == 0 {
@@ -175,47 +115,64 @@ impl Partial {
                          (it can use step, steps, warmup and base_lr)"
                     )));
                 }
-                Kind::Expr(expr.clone())
+                ScheduleKind::Expr(expr.clone())
             }
             (name, None) => {
                 let entry = registry::find(name.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
-                let params = Params::resolve(entry.name, entry.params, &self.params)?;
-                Kind::Builtin { entry, params }
+                let params = Params::resolve(entry.name, entry.params, &self.params)
+                    .map_err(|e| self.locate_param_error(entry, e))?;
+                ScheduleKind::Builtin { entry, params }
             }
         };
-        let description = Description { kind, ctx };
-        // Build once so that every parameter the library would reject is rejected now.
-        description.build()?;
-        Ok(description)
+        let schedule = match &kind {
+            ScheduleKind::Builtin { entry, params } => entry.instantiate(&ctx, params)?,
+            ScheduleKind::Expr(source) => {
+                Box::new(ExprSchedule::new(source, &ctx).map_err(|e| {
+                    match (&self.origins.expr, e) {
+                        (Some(at), Error::Input(message)) => {
+                            Error::input(format!("config {at}: {message}"))
+                        }
+                        (_, e) => e,
+                    }
+                })?)
+            }
+        };
+        Ok(Description {
+            kind,
+            ctx,
+            schedule: Arc::from(schedule),
+        })
     }
 }
 
-fn config_string(key: &str, value: &Json) -> Result<Option<String>> {
-    match value {
-        Json::Null => Ok(None),
-        Json::String(s) => Ok(Some(s.clone())),
-        _ => Err(Error::input(format!(
-            "\"{key}\" must be a string, not {value}"
-        ))),
+impl Partial {
+    /// `error`, from checking the parameters of `entry`, at the place a config file wrote
+    /// the parameter it is about: the one parameter that gives the same error alone (when
+    /// no parameter at all does not, as for a required one that is missing).
+    fn locate_param_error(&self, entry: &Entry, error: Error) -> Error {
+        let Error::Input(message) = &error else {
+            return error;
+        };
+        let same = |given: &[(String, crate::schedule::params::Raw)]| {
+            Params::resolve(entry.name, entry.params, given)
+                .err()
+                .is_some_and(|e| e.to_string() == *message)
+        };
+        if self.origins.params.iter().all(Option::is_none) || same(&[]) {
+            return error;
+        }
+        // Parameters are checked in order, so the error is about the first that fails.
+        let culprit = (0..self.params.len()).find(|&i| same(std::slice::from_ref(&self.params[i])));
+        match culprit.and_then(|i| self.origins.param(i)) {
+            Some(at) => Error::input(format!("config {at}: {message}")),
+            None => error,
+        }
     }
 }
 
-fn config_count(key: &str, value: &Json) -> Result<Option<u64>> {
-    match value {
-        Json::Null => Ok(None),
-        Json::Number(n) => n
-            .as_u64()
-            .map(Some)
-            .ok_or_else(|| Error::input(format!("\"{key}\" must be a whole number >= 0, not {n}"))),
-        _ => Err(Error::input(format!(
-            "\"{key}\" must be a whole number, not {value}"
-        ))),
-    }
-}
-
-/// What kind of schedule a description holds.
+/// What kind of schedule a description holds: a built-in or an expression.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Kind {
+pub enum ScheduleKind {
     /// A built-in schedule with its resolved parameters.
     Builtin {
         /// The registry entry.
@@ -229,33 +186,52 @@ pub enum Kind {
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
+        self.library == other.library && self.name == other.name
     }
 }
 
-/// A validated description of one schedule.
-#[derive(Clone, Debug, PartialEq)]
+/// A validated description of one schedule, and the schedule built from it once
+/// ([`Partial::resolve`] is the only way to make one, so the two always agree).
+#[derive(Clone, Debug)]
 pub struct Description {
-    /// The schedule.
-    pub kind: Kind,
-    /// Horizon, base lr and warmup.
-    pub ctx: Context,
+    kind: ScheduleKind,
+    ctx: Context,
+    schedule: Arc<dyn Schedule>,
+}
+
+/// Descriptions are equal when they describe the same schedule; the built schedule follows.
+impl PartialEq for Description {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.ctx == other.ctx
+    }
 }
 
 impl Description {
-    /// Builds the evaluator.
-    pub fn build(&self) -> Result<Box<dyn Schedule>> {
-        match &self.kind {
-            Kind::Builtin { entry, params } => entry.instantiate(&self.ctx, params),
-            Kind::Expr(source) => Ok(Box::new(ExprSchedule::new(source, &self.ctx)?)),
-        }
+    /// The schedule: a built-in with its parameters, or an expression.
+    pub fn kind(&self) -> &ScheduleKind {
+        &self.kind
+    }
+
+    /// Horizon, base lr and warmup.
+    pub fn ctx(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The schedule built from this description.
+    pub fn schedule(&self) -> &dyn Schedule {
+        self.schedule.as_ref()
+    }
+
+    /// The built schedule, for a caller that keeps it longer than the description.
+    pub fn into_schedule(self) -> Arc<dyn Schedule> {
+        self.schedule
     }
 
     /// A short name for legends: the schedule name or the expression, with the warmup.
     pub fn label(&self) -> String {
         let name = match &self.kind {
-            Kind::Builtin { entry, .. } => entry.name.to_string(),
-            Kind::Expr(source) => source.clone(),
+            ScheduleKind::Builtin { entry, .. } => entry.to_string(),
+            ScheduleKind::Expr(source) => source.clone(),
         };
         match self.ctx.warmup {
             0 => name,
@@ -267,8 +243,8 @@ impl Description {
     pub fn to_json(&self) -> Json {
         let mut map = Map::new();
         match &self.kind {
-            Kind::Builtin { entry, params } => {
-                map.insert("schedule".into(), json!(entry.name));
+            ScheduleKind::Builtin { entry, params } => {
+                map.insert("schedule".into(), json!(entry.to_string()));
                 let params: Map<String, Json> = params
                     .iter()
                     .map(|(name, value)| {
@@ -280,7 +256,7 @@ impl Description {
                 map.insert("warmup".into(), json!(self.ctx.warmup));
                 map.insert("params".into(), Json::Object(params));
             }
-            Kind::Expr(source) => {
+            ScheduleKind::Expr(source) => {
                 map.insert("expr".into(), json!(source));
                 map.insert("steps".into(), json!(self.ctx.steps));
                 map.insert("base_lr".into(), json!(self.ctx.base_lr));
@@ -304,7 +280,7 @@ mod tests {
         .resolve()?;
         assert_eq!(d.label(), "constant_with_warmup (warmup 5)");
         assert_eq!(
-            d.ctx,
+            *d.ctx(),
             Context {
                 steps: 100,
                 base_lr: 0.1,
@@ -344,7 +320,8 @@ mod tests {
         };
         assert_eq!(
             message,
-            "unknown key \"schedul\"; did you mean 'schedule'?; the keys are schedule, expr, steps, base_lr, warmup, params"
+            "config <config>:1:2: unknown key \"schedul\"; did you mean 'schedule'? (the keys \
+             are schedule, expr, steps, base_lr, warmup, params)"
         );
     }
 
