@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(from_toml, from_json);
         assert_eq!(
             message(parse("stesp = 5", Syntax::Toml)),
-            "unknown key \"stesp\"; did you mean 'steps'?; the keys are schedule, expr, steps, base_lr, warmup, params"
+            "unknown key \"stesp\"; did you mean 'steps'?; the keys are schedule, expr, steps, base_lr, warmup, params, expr_file, vars"
         );
         assert!(message(parse("steps = ", Syntax::Toml)).starts_with("not valid TOML: "));
         Ok(())

@@ -36,6 +36,9 @@ pub struct Partial {
     pub warmup: Option<u64>,
     /// `--set KEY=VALUE`, in order.
     pub params: Vec<(String, Raw)>,
+    /// `--var NAME=VALUE` (a config file's `"vars"`): values of an expression's free
+    /// names, as Python literals, in order.
+    pub vars: Vec<(String, String)>,
     /// A warmup given as a fraction of the steps (a `TrainingArguments` file's
     /// `warmup_ratio`), resolved as transformers does, `ceil(steps * ratio)`, once the steps
     /// are known; an explicit `warmup` replaces it.
@@ -47,7 +50,16 @@ pub struct Partial {
 }
 
 /// The keys of an lrsched config file.
-pub const CONFIG_KEYS: [&str; 6] = ["schedule", "expr", "steps", "base_lr", "warmup", "params"];
+pub const CONFIG_KEYS: [&str; 8] = [
+    "schedule",
+    "expr",
+    "steps",
+    "base_lr",
+    "warmup",
+    "params",
+    "expr_file",
+    "vars",
+];
 
 impl Partial {
     /// Reads a config file: lrsched's keys in JSON or TOML, or `TrainingArguments` JSON
@@ -68,6 +80,12 @@ impl Partial {
             match key.as_str() {
                 "schedule" => partial.schedule = config_string(key, value)?,
                 "expr" => partial.expr = config_string(key, value)?,
+                "expr_file" => {
+                    if let Some(path) = config_string(key, value)? {
+                        partial.expr = Some(read_expr_file(&path)?);
+                    }
+                }
+                "vars" => partial.vars = config_vars(value)?,
                 "steps" => partial.steps = config_count(key, value)?,
                 "warmup" => partial.warmup = config_count(key, value)?,
                 "base_lr" => {
@@ -123,6 +141,10 @@ impl Partial {
             self.expr = None;
             self.schedule = over.schedule;
         }
+        for (name, value) in over.vars {
+            self.vars.retain(|(n, _)| *n != name);
+            self.vars.push((name, value));
+        }
         self.steps = over.steps.or(self.steps);
         self.base_lr = over.base_lr.or(self.base_lr);
         if over.warmup.is_some() {
@@ -177,13 +199,30 @@ impl Partial {
                 }
                 Kind::Expr(expr.clone())
             }
+            (_, None) if !self.vars.is_empty() => {
+                return Err(Error::input(format!(
+                    "--var {}=... gives a value to a name of an --expr; a built-in schedule takes \
+                     --set KEY=VALUE",
+                    self.vars[0].0
+                )));
+            }
             (name, None) => {
                 let entry = registry::find(name.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
                 let params = Params::resolve(entry.name, entry.params, &self.params)?;
                 Kind::Builtin { entry, params }
             }
         };
-        let description = Description { kind, ctx };
+        let mut vars = Vec::with_capacity(self.vars.len());
+        for (name, text) in &self.vars {
+            let value = crate::expr::python::literal(text).map_err(|e| {
+                Error::input(format!(
+                    "invalid --var {name}={text}: {}",
+                    e.replace('\n', "\n  ")
+                ))
+            })?;
+            vars.push((name.clone(), value));
+        }
+        let description = Description { kind, ctx, vars };
         // Build once so that every parameter the library would reject is rejected now.
         description.build()?;
         Ok(description)
@@ -198,6 +237,57 @@ fn config_string(key: &str, value: &Json) -> Result<Option<String>> {
             "\"{key}\" must be a string, not {value}"
         ))),
     }
+}
+
+/// A `--var` value as JSON: a number, or a string of digits for an int too large for one.
+fn var_json(value: &crate::expr::python::Value) -> Json {
+    use crate::expr::python::Value;
+    match value {
+        Value::Int(i) => json!(i),
+        Value::Float(f) if f.is_finite() => json!(f),
+        Value::Float(f) => json!(
+            format!("{f:?}")
+                .replace("inf", "math.inf")
+                .replace("NaN", "math.nan")
+        ),
+        Value::Big(b) => json!(b.to_string()),
+        Value::None | Value::Complex => Json::Null,
+    }
+}
+
+/// A config file's `"vars"`: numbers (`5` an int, `5.0` a float, as in Python) or strings
+/// of Python literals.
+fn config_vars(value: &Json) -> Result<Vec<(String, String)>> {
+    match value {
+        Json::Null => Ok(Vec::new()),
+        Json::Object(map) => map
+            .iter()
+            .map(|(name, v)| match v {
+                Json::Number(n) => Ok((name.clone(), n.to_string())),
+                Json::Bool(b) => Ok((name.clone(), if *b { "True" } else { "False" }.into())),
+                Json::String(text) => Ok((name.clone(), text.clone())),
+                _ => Err(Error::input(format!(
+                    "\"vars\" values must be numbers, not {v} (for \"{name}\")"
+                ))),
+            })
+            .collect(),
+        _ => Err(Error::input(format!(
+            "\"vars\" must be an object like {{\"warmup_steps\": 500}}, not {value}"
+        ))),
+    }
+}
+
+/// The text of an `--expr-file` (`-` reads standard input).
+pub fn read_expr_file(path: &str) -> Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| Error::input(format!("cannot read --expr-file {path}: {e}")))?;
+    Ok(text)
 }
 
 fn config_count(key: &str, value: &Json) -> Result<Option<u64>> {
@@ -240,6 +330,8 @@ pub struct Description {
     pub kind: Kind,
     /// Horizon, base lr and warmup.
     pub ctx: Context,
+    /// The values of an expression's free names (`--var`).
+    pub vars: Vec<(String, crate::expr::python::Value)>,
 }
 
 impl Description {
@@ -247,7 +339,9 @@ impl Description {
     pub fn build(&self) -> Result<Box<dyn Schedule>> {
         match &self.kind {
             Kind::Builtin { entry, params } => entry.instantiate(&self.ctx, params),
-            Kind::Expr(source) => Ok(Box::new(ExprSchedule::new(source, &self.ctx)?)),
+            Kind::Expr(source) => Ok(Box::new(ExprSchedule::with_vars(
+                source, &self.ctx, &self.vars,
+            )?)),
         }
     }
 
@@ -282,6 +376,14 @@ impl Description {
             }
             Kind::Expr(source) => {
                 map.insert("expr".into(), json!(source));
+                if !self.vars.is_empty() {
+                    let vars: Map<String, Json> = self
+                        .vars
+                        .iter()
+                        .map(|(name, value)| (name.clone(), var_json(value)))
+                        .collect();
+                    map.insert("vars".into(), Json::Object(vars));
+                }
                 map.insert("steps".into(), json!(self.ctx.steps));
                 map.insert("base_lr".into(), json!(self.ctx.base_lr));
                 map.insert("warmup".into(), json!(self.ctx.warmup));
@@ -344,7 +446,7 @@ mod tests {
         };
         assert_eq!(
             message,
-            "unknown key \"schedul\"; did you mean 'schedule'?; the keys are schedule, expr, steps, base_lr, warmup, params"
+            "unknown key \"schedul\"; did you mean 'schedule'?; the keys are schedule, expr, steps, base_lr, warmup, params, expr_file, vars"
         );
     }
 

@@ -82,9 +82,18 @@ pub struct ScheduleArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 
-    /// Your own multiplier expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)"
+    /// Your own multiplier: an expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)",
+    /// or your Python lr_lambda as written ("lambda step: ...", or a def)
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
+
+    /// Read the --expr from a file, e.g. a def pasted from your training script (- reads stdin)
+    #[arg(long, value_name = "PATH")]
+    pub expr_file: Option<PathBuf>,
+
+    /// Give a name the expression uses a value, as a Python literal (warmup_steps=500, decay=0.5)
+    #[arg(long = "var", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    pub var: Vec<String>,
 
     /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
     /// JSON (flags given here win)
@@ -245,8 +254,29 @@ impl ScheduleArgs {
                 .iter()
                 .map(|s| split_assignment(s))
                 .collect::<Result<_>>()?,
+            vars: self
+                .var
+                .iter()
+                .map(|v| match v.split_once('=') {
+                    Some((name, value)) if !name.trim().is_empty() => {
+                        Ok((name.trim().to_string(), value.trim().to_string()))
+                    }
+                    _ => Err(Error::input(format!(
+                        "--var takes NAME=VALUE, e.g. --var warmup_steps=500, not '{v}'"
+                    ))),
+                })
+                .collect::<Result<_>>()?,
             ..Partial::default()
         })
+    }
+
+    /// Every --expr, then the --expr-file's text.
+    fn exprs(&self) -> Result<Vec<String>> {
+        let mut exprs = self.expr.clone();
+        if let Some(path) = &self.expr_file {
+            exprs.push(lrsched::spec::read_expr_file(&path.to_string_lossy())?);
+        }
+        Ok(exprs)
     }
 
     /// The one schedule these flags describe (config file, then flags on top).
@@ -256,21 +286,22 @@ impl ScheduleArgs {
 
     /// What [`ScheduleArgs::one`] resolves, before defaults are filled in.
     pub fn partial(&self, command: &str) -> Result<Partial> {
-        if self.config.len() > 1 || self.expr.len() > 1 {
+        let exprs = self.exprs()?;
+        if self.config.len() > 1 || exprs.len() > 1 {
             return Err(Error::input(format!(
                 "{command} shows one schedule; give at most one --config and one --expr \
                  (lrsched plot overlays several)"
             )));
         }
         let flags = self.flags()?;
-        if flags.schedule.is_some() && !self.expr.is_empty() {
+        if flags.schedule.is_some() && !exprs.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
         }
         let mut partial = match self.config.first() {
             Some(path) => Partial::from_config_file(path)?.merge(flags),
             None => flags,
         };
-        if let Some(expr) = self.expr.first() {
+        if let Some(expr) = exprs.first() {
             partial = partial.merge(Partial {
                 expr: Some(expr.clone()),
                 ..Partial::default()
@@ -282,9 +313,10 @@ impl ScheduleArgs {
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
     /// the --schedule flag itself when it is given beside expressions.
     pub fn many(&self) -> Result<Vec<Description>> {
+        let exprs = self.exprs()?;
         if self.config.len() <= 1
-            && self.expr.len() <= 1
-            && (self.schedule.is_none() || self.expr.is_empty())
+            && exprs.len() <= 1
+            && (self.schedule.is_none() || exprs.is_empty())
         {
             return Ok(vec![self.one("plot")?]);
         }
@@ -296,9 +328,10 @@ impl ScheduleArgs {
         if flags.schedule.is_some() && self.config.is_empty() {
             partials.push(flags.clone());
         }
-        for expr in &self.expr {
+        for expr in &exprs {
             partials.push(Partial {
                 expr: Some(expr.clone()),
+                vars: flags.vars.clone(),
                 steps: flags.steps,
                 base_lr: flags.base_lr,
                 warmup: flags.warmup,

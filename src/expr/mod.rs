@@ -69,6 +69,7 @@ mod compile;
 mod error;
 mod lex;
 mod parse;
+pub mod python;
 #[cfg(test)]
 mod tests;
 

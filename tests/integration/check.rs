@@ -279,7 +279,7 @@ fn config_mistakes_exit_2_naming_the_key() {
         &["check", "--config", toml.to_str().unwrap()],
         &format!(
             "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, \
-             expr, steps, base_lr, warmup, params",
+             expr, steps, base_lr, warmup, params, expr_file, vars",
             toml.display()
         ),
     );

@@ -193,7 +193,7 @@ fn bad_input_exits_2_with_one_message() {
     rejects(
         &["csv", "--config", config.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params",
+            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params, expr_file, vars",
             config.display()
         ),
     );

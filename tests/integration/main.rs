@@ -9,5 +9,6 @@ mod cli;
 mod fuzz_regressions;
 mod golden;
 mod properties;
+mod python;
 mod readme;
 mod train;
