@@ -13,6 +13,8 @@ use lrsched::spec::Partial;
 
 const STEPS: u64 = 10_000_000;
 const EXPR: &str = "0.5*(1+cos(pi*step/steps))";
+const LAMBDA: &str = "lambda step: 0.5*(1+math.cos(math.pi*step/steps))";
+const CHECK_STEPS: u64 = 50_000_000;
 const RUNS: usize = 5;
 
 /// Counts bytes and throws them away, so the measurement is formatting, not the disk.
@@ -113,7 +115,23 @@ fn main() {
         floor_time,
         floor_time.0,
     );
-    let cases: [(&str, Partial); 3] = [
+    let cases: [(&str, Partial); 5] = [
+        (
+            "--expr \"lambda step: 0.5*(1+math.cos(math.pi*step/steps))\"",
+            Partial {
+                expr: Some(LAMBDA.into()),
+                steps: Some(STEPS),
+                ..Partial::default()
+            },
+        ),
+        (
+            "--schedule cosine",
+            Partial {
+                schedule: Some("cosine".into()),
+                steps: Some(STEPS),
+                ..Partial::default()
+            },
+        ),
         (
             "--expr \"0.5*(1+cos(pi*step/steps))\"",
             Partial {
@@ -162,5 +180,49 @@ fn main() {
         if cores == 1 {
             break;
         }
+    }
+    check_section(&wanted);
+}
+
+/// `lrsched check` of the cosine, built in and pasted: evaluation and the reduction, no
+/// formatting.
+fn check_section(wanted: &dyn Fn(&str) -> bool) {
+    println!("\n{CHECK_STEPS} steps of `check`, best of {RUNS} runs, all cores");
+    let cases = [
+        ("check --schedule cosine", Some("cosine"), None),
+        (
+            "check --expr \"0.5*(1+cos(pi*step/steps))\"",
+            None,
+            Some(EXPR),
+        ),
+        (
+            "check --expr \"lambda step: 0.5*(1+math.cos(math.pi*step/steps))\"",
+            None,
+            Some(LAMBDA),
+        ),
+    ];
+    let mut first = None;
+    for (name, schedule, expr) in cases {
+        if !wanted(name) {
+            continue;
+        }
+        let partial = Partial {
+            schedule: schedule.map(str::to_string),
+            expr: expr.map(str::to_string),
+            steps: Some(CHECK_STEPS),
+            ..Partial::default()
+        };
+        let Ok(description) = partial.resolve() else {
+            continue;
+        };
+        let (time, _) = best(|| {
+            lrsched::check::check(&description, &[], false).map_or(0, |r| u64::from(r.passed()))
+        });
+        let base = *first.get_or_insert(time);
+        println!(
+            "{name:<72} {:>8.3} s  {:>5.2}x the built-in",
+            time.as_secs_f64(),
+            time.as_secs_f64() / base.as_secs_f64()
+        );
     }
 }
