@@ -110,6 +110,7 @@ pub fn compile(source: &str, globals: &Globals) -> Result<Function, String> {
     let refused = |r: Refusal| render(&r.message, source, &r.span);
     let tokens = lex::tokens(source).map_err(refused)?;
     let parsed = parse::parse(&tokens, source).map_err(refused)?;
+    parse::check_size(&parsed).map_err(refused)?;
     let lowered = lower::lower(&parsed, globals, source).map_err(refused)?;
     let plan = batch::Plan::new(&lowered);
     Ok(Function {

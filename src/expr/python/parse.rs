@@ -34,6 +34,84 @@ use super::value::{BinOp, CmpOp, Value};
 /// How deeply brackets, calls and unary operators may nest.
 pub const MAX_NESTING: usize = 100;
 
+/// How tall an expression's tree may be (`1+1+...+1` with 300 terms is 299 levels).
+pub const MAX_EXPR_HEIGHT: usize = 200;
+
+/// How many statements a `def` may have, all blocks counted.
+pub const MAX_STATEMENTS: usize = 200;
+
+/// Refuses a source too large to lower and evaluate by recursion: an expression taller
+/// than [`MAX_EXPR_HEIGHT`] or a `def` of more than [`MAX_STATEMENTS`] statements. The
+/// walk itself keeps its own stack.
+pub fn check_size<'s>(source: &'s Source) -> Result<(), Refusal> {
+    let mut exprs: Vec<&'s Expr> = Vec::new();
+    let mut statements = 0usize;
+    let mut blocks: Vec<&'s [Stmt]> = Vec::new();
+    match source {
+        Source::Expr(e) | Source::Lambda(_, e) => exprs.push(e),
+        Source::Def { defaults, body, .. } => {
+            exprs.extend(defaults.iter().map(|(_, _, e)| e));
+            blocks.push(body);
+        }
+    }
+    while let Some(block) = blocks.pop() {
+        for stmt in block {
+            statements += 1;
+            match stmt {
+                Stmt::Return(e, _) => exprs.extend(e.as_ref()),
+                Stmt::Assign(_, _, _, e) | Stmt::Expr(e) => exprs.push(e),
+                Stmt::If(branches, otherwise) => {
+                    for (c, b) in branches {
+                        exprs.push(c);
+                        blocks.push(b);
+                    }
+                    blocks.push(otherwise);
+                }
+            }
+        }
+    }
+    if statements > MAX_STATEMENTS {
+        return Err(Refusal::new(
+            format!("the def has more than {MAX_STATEMENTS} statements"),
+            0..0,
+        ));
+    }
+    for e in exprs {
+        let mut stack: Vec<(&'s Expr, usize)> = vec![(e, 1usize)];
+        while let Some((e, h)) = stack.pop() {
+            if h > MAX_EXPR_HEIGHT {
+                return Err(Refusal::new(
+                    format!(
+                        "the expression is too deeply nested (more than {MAX_EXPR_HEIGHT} \
+                         levels of operators and calls)"
+                    ),
+                    e.span.clone(),
+                ));
+            }
+            let mut push = |c: &'s Expr| stack.push((c, h + 1));
+            match &e.kind {
+                ExprKind::Const(_) | ExprKind::Name(_) | ExprKind::Str => {}
+                ExprKind::Neg(a) | ExprKind::Pos(a) | ExprKind::Not(a) => push(a),
+                ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                    push(a);
+                    push(b);
+                }
+                ExprKind::Compare(first, rest) => {
+                    push(first);
+                    rest.iter().for_each(|(_, r)| push(r));
+                }
+                ExprKind::If(c, a, b) => {
+                    push(c);
+                    push(a);
+                    push(b);
+                }
+                ExprKind::Call(_, args) => args.iter().for_each(push),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An expression with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
@@ -629,6 +707,9 @@ impl Parser<'_> {
         if whole {
             while !matches!(self.peek(), Tok::End | Tok::Newline | Tok::Dedent) {
                 self.statement(&mut body)?;
+                if self.pos > 0 && self.tokens[self.pos - 1].tok == Tok::Newline {
+                    break;
+                }
             }
         } else {
             self.statement(&mut body)?;
