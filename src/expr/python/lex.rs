@@ -254,7 +254,8 @@ fn string(source: &str, i: usize, start: usize) -> Result<usize, Refusal> {
     let mut j = i + quote.len();
     let bytes = source.as_bytes();
     while j < source.len() {
-        if source[j..].starts_with(quote) {
+        // Bytes, not str slices: an escape can skip into the middle of a character.
+        if bytes[j..].starts_with(quote.as_bytes()) {
             return Ok(j + quote.len());
         }
         match bytes[j] {

@@ -212,8 +212,93 @@ mod properties {
         })
     }
 
+    /// Token soup: Python's pieces in any order, as a fuzzer would mix them.
+    fn soup() -> impl Strategy<Value = String> {
+        let tokens = [
+            "def",
+            "f",
+            "(",
+            "s",
+            ")",
+            ":",
+            "\n",
+            "    ",
+            "if",
+            "else",
+            "elif",
+            "return",
+            "lambda",
+            "+",
+            "-",
+            "*",
+            "**",
+            "//",
+            "/",
+            "%",
+            "1",
+            "0.5",
+            "2**70",
+            "math",
+            ".",
+            "cos",
+            "min",
+            ",",
+            "=",
+            "+=",
+            "not",
+            "and",
+            "or",
+            "<",
+            "==",
+            "True",
+            "None",
+            "#c",
+            "\"\"\"d\"\"\"",
+            "\r\n",
+            "\t",
+            "[",
+            "x",
+            "pass",
+            ";",
+            "step",
+            "k",
+            "é",
+            "1e",
+            "0x",
+            "_",
+            "\\",
+            "'",
+            "log",
+            "round",
+            "int",
+            "float",
+            "abs",
+            "max",
+        ];
+        proptest::collection::vec(proptest::sample::select(tokens.to_vec()), 0..40)
+            .prop_map(|t| t.join(" "))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever the input, compiling neither panics nor refuses without a message, and
+        /// what compiles evaluates the same a batch at a time as a step at a time.
+        #[test]
+        fn any_token_soup_is_compiled_or_refused(text in soup()) {
+            match compile(&text, &globals()) {
+                Err(message) => prop_assert!(!message.is_empty()),
+                Ok(f) => {
+                    let mut batch = [0.0; 8];
+                    f.fill(0, &mut batch);
+                    for (step, got) in (0u64..).zip(batch) {
+                        let want = f.multiplier(step).unwrap_or(f64::NAN);
+                        prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()));
+                        prop_assert_eq!(f.error(step).is_some(), f.multiplier(step).is_err());
+                    }
+                }
+            }
+        }
 
         /// The batch evaluator gives the exact evaluator's multipliers, NaN where it raises,
         /// at any starting step.
