@@ -100,13 +100,27 @@ pub fn eval(node: &Node, step: &Value, locals: &mut [Value]) -> Result<Value, Ex
                 eval(b, step, locals)?
             }
         }
-        Kind::Call(f, args) => {
-            let mut values = Vec::with_capacity(args.len());
-            for a in args {
-                values.push(eval(a, step, locals)?);
+        // Arguments on the stack for the usual counts: no allocation a step.
+        Kind::Call(f, args) => match args.as_slice() {
+            [] => call(*f, &[]).map_err(at)?,
+            [a] => call(*f, &[eval(a, step, locals)?]).map_err(at)?,
+            [a, b] => {
+                let a = eval(a, step, locals)?;
+                call(*f, &[a, eval(b, step, locals)?]).map_err(at)?
             }
-            call(*f, &values).map_err(at)?
-        }
+            [a, b, c] => {
+                let a = eval(a, step, locals)?;
+                let b = eval(b, step, locals)?;
+                call(*f, &[a, b, eval(c, step, locals)?]).map_err(at)?
+            }
+            _ => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(eval(a, step, locals)?);
+                }
+                call(*f, &values).map_err(at)?
+            }
+        },
     };
     Ok(v)
 }

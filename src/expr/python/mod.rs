@@ -137,12 +137,20 @@ pub fn literal(text: &str) -> Result<Value, String> {
 impl Function {
     /// The value the function returns at `step`, exactly as CPython computes it.
     pub fn call(&self, step: u64) -> Result<Value, StepError> {
-        let mut locals = vec![Value::None; self.lowered.bindings];
+        // The locals on the stack when they are few: no allocation a step.
+        let mut few = [const { Value::None }; 16];
+        let mut many = Vec::new();
+        let locals: &mut [Value] = if self.lowered.bindings <= few.len() {
+            &mut few[..self.lowered.bindings]
+        } else {
+            many.resize(self.lowered.bindings, Value::None);
+            &mut many
+        };
         let step = match i64::try_from(step) {
             Ok(s) => Value::Int(s),
             Err(_) => Value::from_big(step.into()).unwrap_or(Value::None),
         };
-        eval::eval(&self.lowered.root, &step, &mut locals).map_err(|Exception { raised, span }| {
+        eval::eval(&self.lowered.root, &step, locals).map_err(|Exception { raised, span }| {
             StepError {
                 raised,
                 span,
