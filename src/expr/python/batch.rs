@@ -307,6 +307,35 @@ fn zip_f(
             }
             Ok(Col::SF(r))
         }
+        // An int column meets a float: convert and operate in one pass.
+        (Some(x), None) if matches!(b, Col::I(_)) => {
+            let Col::I(ints) = &b else { return Err(Bail) };
+            let mut wrong = false;
+            let v = ints
+                .iter()
+                .map(|&i| {
+                    let y = i as f64;
+                    let r = f(x, y);
+                    wrong |= bad(x, y, r);
+                    r
+                })
+                .collect();
+            if wrong { Err(Bail) } else { Ok(Col::F(v)) }
+        }
+        (None, Some(y)) if matches!(a, Col::I(_)) => {
+            let Col::I(ints) = &a else { return Err(Bail) };
+            let mut wrong = false;
+            let v = ints
+                .iter()
+                .map(|&i| {
+                    let x = i as f64;
+                    let r = f(x, y);
+                    wrong |= bad(x, y, r);
+                    r
+                })
+                .collect();
+            if wrong { Err(Bail) } else { Ok(Col::F(v)) }
+        }
         (Some(x), None) => {
             let mut v = b.floats(n);
             let mut wrong = false;
