@@ -6,10 +6,10 @@ use std::hint::black_box;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
+use lrsched::description::Partial;
 use lrsched::output::Steps;
 use lrsched::output::csv::Csv;
 use lrsched::output::rows::write_rows;
-use lrsched::spec::Partial;
 
 const STEPS: u64 = 10_000_000;
 const EXPR: &str = "0.5*(1+cos(pi*step/steps))";
@@ -75,12 +75,9 @@ fn library(args: Partial, threads: usize) -> u64 {
             return 0;
         }
     };
-    let Ok(schedule) = description.build() else {
-        return 0;
-    };
     let mut sink = Sink(0);
     if write_rows(
-        schedule.as_ref(),
+        description.schedule(),
         Steps::all(STEPS),
         &Csv,
         &mut sink,
@@ -219,7 +216,7 @@ fn fill_section(wanted: &dyn Fn(&str) -> bool) {
                 steps: Some(FILL_STEPS),
                 ..Partial::default()
             };
-            Some((*name, partial.resolve().ok()?.build().ok()?))
+            Some((*name, partial.resolve().ok()?.into_schedule()))
         })
         .collect();
     let mut best = vec![Duration::MAX; schedules.len()];

@@ -4,10 +4,10 @@
 
 use std::io;
 
+use lrsched::description::Partial;
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
 use lrsched::schedule::params::Raw;
-use lrsched::spec::Partial;
 
 fn main() -> Result<(), lrsched::Error> {
     // get_scheduler("cosine", opt, num_warmup_steps=2, num_training_steps=10,
@@ -21,12 +21,12 @@ fn main() -> Result<(), lrsched::Error> {
         ..Partial::default()
     }
     .resolve()?;
-    let schedule = description.build()?;
+    let schedule = description.schedule();
 
     // Random access: the lr of any step.
     println!("lr at step 5: {}", schedule.at(5).lr);
 
     // Streaming, through one of lrsched's writers.
     let mut table = TableWriter::new(io::stdout().lock(), 9, Some(4));
-    write_points(schedule.as_ref(), Steps::all(10), &mut table)
+    write_points(schedule, Steps::all(10), &mut table)
 }

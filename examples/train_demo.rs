@@ -10,7 +10,7 @@
 use std::io::Write;
 
 use lrsched::Error;
-use lrsched::spec::Partial;
+use lrsched::description::Partial;
 use lrsched::train::{Dataset, Linear, Optimizer, Row, Training};
 
 fn main() -> std::process::ExitCode {
@@ -36,19 +36,13 @@ fn run() -> Result<(), Error> {
         ..Partial::default()
     }
     .resolve()?;
-    let schedule = description.build()?;
-    let steps = description.ctx.steps;
+    let schedule = description.schedule();
+    let steps = description.ctx().steps;
 
     let data = Dataset::torch_seed0()?;
     let mut runs = Vec::new();
     for optimizer in [Optimizer::Sgd, Optimizer::Adam] {
-        let training = Training::new(
-            &data,
-            Linear::torch_seed0()?,
-            optimizer,
-            schedule.as_ref(),
-            steps,
-        )?;
+        let training = Training::new(&data, Linear::torch_seed0()?, optimizer, schedule, steps)?;
         let rows = training.collect::<Result<Vec<Row>, _>>()?;
         runs.push(rows);
     }

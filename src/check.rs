@@ -8,12 +8,12 @@ use std::io::Write;
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::description::{Description, ScheduleKind};
 use crate::error::{Error, Result};
 use crate::expr::{self, Program};
 use crate::format::py_repr;
 use crate::parallel;
 use crate::schedule::{Context, Point, Schedule};
-use crate::spec::{Description, Kind};
 
 /// The summary names, in the order they are printed.
 pub const SUMMARY_NAMES: [&str; 7] = [
@@ -275,10 +275,10 @@ fn names_used(source: &str, variables: &[&str]) -> Vec<usize> {
                 i += 1;
             }
             let name = &source[start..i];
-            if let Some(index) = variables.iter().position(|v| *v == name) {
-                if !used.contains(&index) {
-                    used.push(index);
-                }
+            if let Some(index) = variables.iter().position(|v| *v == name)
+                && !used.contains(&index)
+            {
+                used.push(index);
             }
         } else {
             i += 1;
@@ -341,10 +341,9 @@ pub struct Report {
 
 /// Builds the schedule of `description`, runs the pass and evaluates `assertions`.
 pub fn check(description: &Description, assertions: &[Assertion], strict: bool) -> Result<Report> {
-    let schedule = description.build()?;
     Ok(evaluate(
-        schedule.as_ref(),
-        &description.ctx,
+        description.schedule(),
+        description.ctx(),
         assertions,
         strict,
     ))
@@ -369,13 +368,13 @@ pub fn evaluate(
         pass.merge(chunk)
     });
     let (summary, mut warnings, failures) = pass.finish();
-    if let Some(last) = schedule.last_defined_step() {
-        if ctx.steps.saturating_sub(1) > last {
-            warnings.push(Warning::PastDefinedEnd {
-                step: last + 1,
-                last,
-            });
-        }
+    if let Some(last) = schedule.last_defined_step()
+        && ctx.steps.saturating_sub(1) > last
+    {
+        warnings.push(Warning::PastDefinedEnd {
+            step: last + 1,
+            last,
+        });
     }
     let mut values = [0.0; ASSERT_VARIABLES.len()];
     values[..SUMMARY_NAMES.len()].copy_from_slice(&summary.values());
@@ -775,10 +774,10 @@ fn value_json(name: &str, v: f64) -> Json {
 
 /// `cosine, warmup 100, steps 1000, base_lr 0.001` with any parameters the user gave.
 fn schedule_text(description: &Description) -> String {
-    let ctx = &description.ctx;
-    let mut text = match &description.kind {
-        Kind::Builtin { entry, .. } => entry.name.to_string(),
-        Kind::Expr(source) => format!("--expr \"{source}\""),
+    let ctx = description.ctx();
+    let mut text = match description.kind() {
+        ScheduleKind::Builtin { entry, .. } => entry.to_string(),
+        ScheduleKind::Expr(source) => format!("--expr \"{source}\""),
     };
     text.push_str(&format!(
         ", warmup {}, steps {}, base_lr {}",
@@ -786,7 +785,7 @@ fn schedule_text(description: &Description) -> String {
         ctx.steps,
         py_repr(ctx.base_lr)
     ));
-    if let Kind::Builtin { params, .. } = &description.kind {
+    if let ScheduleKind::Builtin { params, .. } = description.kind() {
         for (name, value) in params.iter() {
             if params.was_given(name) {
                 let value = value.map_or_else(|| "None".to_string(), ToString::to_string);

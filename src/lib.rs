@@ -6,16 +6,17 @@
 
 pub mod check;
 pub mod config;
+pub mod description;
 pub mod error;
 pub mod expr;
 pub mod format;
 pub mod output;
 pub mod parallel;
+pub mod run;
 pub mod schedule;
-pub mod spec;
 pub mod suggest;
 pub mod train;
 
+pub use description::Description;
 pub use error::Error;
 pub use schedule::{Point, Schedule};
-pub use spec::Description;

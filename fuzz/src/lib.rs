@@ -13,7 +13,7 @@ use lrsched::schedule::Point;
 use lrsched::schedule::combine::EXPR_VARIABLES;
 use lrsched::schedule::params::split_assignment;
 use lrsched::schedule::registry::{self, Entry};
-use lrsched::spec::{Description, Partial};
+use lrsched::description::{Description, Partial};
 use lrsched::train::{Dataset, Linear, Optimizer, Training};
 use serde_json::Value as Json;
 
@@ -46,15 +46,12 @@ pub fn resolve_and_evaluate(partial: &Partial) {
 }
 
 /// Everything a command does with a resolved description, on at most [`MAX_POINTS`]
-/// steps: build it, stream its points, compare them with random access, run `check` over
+/// steps: stream its points, compare them with random access, run `check` over
 /// them, and read its JSON back as a config.
 pub fn evaluate(description: &Description) {
     let _ = description.label();
-    let schedule = match description.build() {
-        Ok(schedule) => schedule,
-        Err(e) => panic!("resolve accepted {description:?} but build failed: {e}"),
-    };
-    let steps = description.ctx.steps;
+    let schedule = description.schedule();
+    let steps = description.ctx().steps;
     let n = steps.min(MAX_POINTS);
     let points: Vec<Point> = schedule.points(0).take(n as usize).collect();
     for (i, p) in points.iter().enumerate() {
@@ -101,14 +98,11 @@ pub fn evaluate(description: &Description) {
         Err(e) => panic!("the description's JSON {json} does not read back: {e}"),
     };
     assert_eq!(
-        (numbers_as_floats(again.to_json()), again.ctx),
-        (numbers_as_floats(json.clone()), description.ctx),
+        (numbers_as_floats(again.to_json()), *again.ctx()),
+        (numbers_as_floats(json.clone()), *description.ctx()),
         "the description's JSON {json} reads back as another description"
     );
-    let rebuilt = match again.build() {
-        Ok(schedule) => schedule,
-        Err(e) => panic!("the description's JSON {json} resolves but does not build: {e}"),
-    };
+    let rebuilt = again.schedule();
     for (p, q) in rebuilt.points(0).zip(&points).take(64) {
         assert!(
             same_point(&p, q),
@@ -224,7 +218,7 @@ pub fn set_params(text: &str) {
         }
     }
     resolve_and_evaluate(&Partial {
-        schedule: Some(entry.name.to_string()),
+        schedule: Some(entry.qualified()),
         steps,
         warmup,
         base_lr,
@@ -236,7 +230,7 @@ pub fn set_params(text: &str) {
 /// A config file's text in `syntax`: parsed, resolved and evaluated, then again with
 /// `--steps 64` on top (as a command line would lay flags over it).
 pub fn config_file(text: &str, syntax: Syntax) {
-    let partial = match config::parse(text, syntax) {
+    let partial = match config::parse("fuzz", text, syntax) {
         Ok(partial) => partial,
         Err(e) => {
             let _ = e.to_string();
@@ -286,7 +280,7 @@ pub fn train_data(bytes: &[u8]) {
         ..Partial::default()
     })
     .resolve()
-    .and_then(|d| d.build())
+    .map(Description::into_schedule)
     {
         Ok(schedule) => schedule,
         Err(e) => panic!("the demo schedule does not build: {e}"),

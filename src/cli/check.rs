@@ -1,8 +1,10 @@
 //! `lrsched check`: the summary, built-in checks and `--assert` expressions of one schedule,
 //! for CI. The report goes to stdout; a failure also ends with one line on stderr and exit
-//! status 1.
+//! status 1. Config files given as arguments are checked one after the other, as a
+//! pre-commit hook passes them.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -35,6 +37,11 @@ pub struct CheckArgs {
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT", help_heading = "Output")]
     pub format: Format,
+
+    /// Config files to check, each in turn with the same flags and assertions (one is the
+    /// same as --config FILE)
+    #[arg(value_name = "CONFIG", help_heading = "Check")]
+    pub configs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,13 +54,69 @@ pub enum Format {
 
 /// Runs the check; a failed check is [`Error::Failed`] after the report is written.
 pub fn run(args: &CheckArgs) -> Result<()> {
-    let description = args.schedule.one("check")?;
+    if !args.configs.is_empty() && !args.schedule.config.is_empty() {
+        return Err(Error::input(
+            "give config files either as arguments or with --config, not both",
+        ));
+    }
+    // Compiled before any step is evaluated, so a malformed one is reported once.
     let assertions = args
         .assertions
         .iter()
         .map(|source| Assertion::compile(source))
         .collect::<Result<Vec<_>>>()?;
-    let report = check::check(&description, &assertions, args.strict)?;
+    match args.configs.as_slice() {
+        [] => check_one(args, &args.schedule, &assertions),
+        [path] => check_one(args, &with_config(args, path), &assertions),
+        paths => check_each(args, paths, &assertions),
+    }
+}
+
+/// The schedule flags with `path` as their config file.
+fn with_config(args: &CheckArgs, path: &Path) -> ScheduleArgs {
+    let mut schedule = args.schedule.clone();
+    schedule.config = vec![path.to_path_buf()];
+    schedule
+}
+
+/// Checks each config in turn, each report under a `==> FILE <==` line, and fails with the
+/// worst status of them all (2 for bad input, else 1 for a failed check).
+fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> Result<()> {
+    if args.format == Format::Json {
+        return Err(Error::input(
+            "--format json reports on one config; check the files one at a time",
+        ));
+    }
+    let (mut failed, mut bad) = (0, 0);
+    for (i, path) in paths.iter().enumerate() {
+        let separator = if i == 0 { "" } else { "\n" };
+        writeln!(io::stdout(), "{separator}==> {} <==", path.display())?;
+        let Err(err) = check_one(args, &with_config(args, path), assertions) else {
+            continue;
+        };
+        match err.exit_status() {
+            0 => return Err(err),
+            1 => failed += 1,
+            _ => bad += 1,
+        }
+        // stderr may be closed; the exit status still tells.
+        let _ = writeln!(io::stderr(), "error: {}: {err}", path.display());
+    }
+    let message = format!(
+        "{} of {} configs failed the check",
+        failed + bad,
+        paths.len()
+    );
+    match (failed, bad) {
+        (0, 0) => Ok(()),
+        (_, 0) => Err(Error::Failed(message)),
+        _ => Err(Error::Input(message)),
+    }
+}
+
+fn check_one(args: &CheckArgs, schedule: &ScheduleArgs, assertions: &[Assertion]) -> Result<()> {
+    let description = schedule.one("check")?;
+    let report = check::check(&description, assertions, args.strict)?;
     let mut out = io::stdout().lock();
     match args.format {
         Format::Text => report.write_text(&description, &mut out)?,

@@ -8,35 +8,59 @@ use lrsched::error::{Error, Result};
 use lrsched::output::csv::Csv;
 use lrsched::output::json::Json;
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
-use lrsched::output::rows::{self, RowFormat};
-use lrsched::output::svg;
+use lrsched::output::rows::{self, RowFormat, RowWriter};
+use lrsched::output::svg::{self, SvgOptions};
 use lrsched::output::table::TableWriter;
 use lrsched::output::{Steps, write_points};
 
-use super::{Cli, ColorChoice, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
+use super::{Cli, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Table(args) => {
+            if let Some(run) = super::run::plan(&args.run, &args.schedule, "table")? {
+                let mut writer = TableWriter::new(
+                    io::stdout().lock(),
+                    run.last_row(),
+                    args.digits.map(usize::from),
+                );
+                run.write(&args.range, &mut writer)?;
+                return Ok(0);
+            }
             let description = args.schedule.one("table")?;
-            let schedule = description.build()?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             let mut writer = TableWriter::new(
                 io::stdout().lock(),
                 steps.to - 1,
                 args.digits.map(usize::from),
             );
-            write_points(schedule.as_ref(), steps, &mut writer)?;
+            write_points(description.schedule(), steps, &mut writer)?;
         }
         Command::Csv(args) => {
+            if let Some(run) = super::run::plan(&args.run, &args.schedule, "csv")? {
+                run.write(&args.range, &mut RowWriter::new(Csv, io::stdout().lock()))?;
+                return Ok(0);
+            }
             let description = args.schedule.one("csv")?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             write_rows(&description, steps, &Csv)?;
         }
         Command::Json(args) => {
+            if let Some(run) = super::run::plan(&args.run, &args.schedule, "json")? {
+                let format = if args.lines {
+                    Json::lines()
+                } else {
+                    Json::document(&run.to_json())
+                };
+                run.write(
+                    &args.range,
+                    &mut RowWriter::new(format, io::stdout().lock()),
+                )?;
+                return Ok(0);
+            }
             let description = args.schedule.one("json")?;
-            let steps = range(description.ctx.steps, &args.range)?;
+            let steps = range(description.ctx().steps, &args.range)?;
             if args.lines {
                 write_rows(&description, steps, &Json::lines())?;
             } else {
@@ -72,10 +96,9 @@ fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
 
 /// Streams the rows of `format` to stdout, formatting on every core for large outputs.
 fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) -> Result<()> {
-    let schedule = description.build()?;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     rows::write_rows(
-        schedule.as_ref(),
+        description.schedule(),
         steps,
         format,
         &mut io::stdout().lock(),
@@ -86,7 +109,23 @@ fn write_rows(description: &Description, steps: Steps, format: &impl RowFormat) 
 fn plot(args: &PlotArgs) -> Result<()> {
     let descriptions = args.schedule.many()?;
     if let Some(path) = &args.svg {
-        return svg(&descriptions, path);
+        let options = SvgOptions {
+            width: args.width.map_or(svg::WIDTH, u32::from),
+            height: args.height.map_or(svg::HEIGHT, u32::from),
+            title: args.title.clone(),
+        };
+        return svg(&descriptions, path, &options);
+    }
+    for (flag, value, max) in [
+        ("--width", args.width, 1000),
+        ("--height", args.height, 500),
+    ] {
+        if let Some(value) = value.filter(|&v| v > max) {
+            return Err(Error::input(format!(
+                "{flag} {value} is more than a terminal plot draws ({max} at most); \
+                 --svg FILE draws images up to 10000 pixels"
+            )));
+        }
     }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
@@ -98,11 +137,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
     let height = args
         .height
         .unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
+    let color = super::color::enabled(Some(args.color), terminal);
     let options = PlotOptions {
         width,
         height,
@@ -114,11 +149,11 @@ fn plot(args: &PlotArgs) -> Result<()> {
 
 fn train(args: &TrainArgs) -> Result<()> {
     use lrsched::train::report::{self, LrColumn};
-    use lrsched::train::{DataSource, InitSource, Optimizer, Training, demo_defaults};
+    use lrsched::train::{DataSource, InitSource, Optimizer, Settings, Training, demo_defaults};
 
     let description = demo_defaults(args.schedule.partial("train")?).resolve()?;
-    let schedule = description.build()?;
-    let steps = description.ctx.steps;
+    let schedule = description.schedule();
+    let steps = description.ctx().steps;
     let lr = if args.next_lr {
         LrColumn::Next
     } else {
@@ -162,18 +197,25 @@ fn train(args: &TrainArgs) -> Result<()> {
     };
     let data = data_source.load()?;
     let model = init_source.load(data.features())?;
-    let optimizer = match args.optimizer {
-        OptimizerArg::Sgd => Optimizer::Sgd,
-        OptimizerArg::Adam => Optimizer::Adam,
-    };
-    let training = Training::new(&data, model, optimizer, schedule.as_ref(), steps)?;
+    let optimizer = Settings::new(
+        match args.optimizer {
+            OptimizerArg::Sgd => Optimizer::Sgd,
+            OptimizerArg::Adam => Optimizer::Adam,
+            OptimizerArg::AdamW => Optimizer::AdamW,
+        },
+        args.momentum,
+        args.nesterov,
+        args.weight_decay,
+        args.betas,
+    )?;
+    let training = Training::new(&data, model, optimizer, schedule, steps)?;
     let out = io::stdout().lock();
     let mut writer: Box<dyn report::RowWriter> = match args.format {
         TrainFormat::Table => Box::new(report::TableWriter::new(out, lr)),
         TrainFormat::Csv => Box::new(report::CsvWriter::new(out, lr)),
         TrainFormat::Json => {
             let head = report::json_head(
-                optimizer,
+                &optimizer,
                 &description,
                 &data_source,
                 &data,
@@ -187,18 +229,23 @@ fn train(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// `plot --svg FILE`: the chart as an SVG file, and nothing on stdout.
+/// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
 /// Every schedule reduced to `columns` columns over the longest one's steps (the shared
 /// x axis), with those steps.
 fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
-    let frame = Steps::all(descriptions.iter().map(|d| d.ctx.steps).max().unwrap_or(1));
+    let frame = Steps::all(
+        descriptions
+            .iter()
+            .map(|d| d.ctx().steps)
+            .max()
+            .unwrap_or(1),
+    );
     let mut series = Vec::with_capacity(descriptions.len());
     for description in descriptions {
-        let schedule = description.build()?;
         series.push(Series::reduce(
             description.label(),
-            schedule.as_ref(),
-            Steps::all(description.ctx.steps),
+            description.schedule(),
+            Steps::all(description.ctx().steps),
             frame,
             columns,
         ));
@@ -206,15 +253,37 @@ fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Serie
     Ok((series, frame))
 }
 
-fn svg(descriptions: &[Description], path: &Path) -> Result<()> {
-    let (series, frame) = reduce_all(descriptions, svg::data_columns())?;
-    let document = svg::render(&series, frame)?;
+fn svg(descriptions: &[Description], path: &Path, options: &SvgOptions) -> Result<()> {
+    options.validate()?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let png = match extension.as_deref() {
+        Some("png") => true,
+        None | Some("svg") => false,
+        Some(other) if path.as_os_str() != "-" => {
+            return Err(Error::input(format!(
+                "--svg {} asks for a .{} file; lrsched writes SVG (.svg) or PNG (.png)",
+                path.display(),
+                other.escape_debug()
+            )));
+        }
+        Some(_) => false,
+    };
+    let (series, frame) = reduce_all(descriptions, options.data_columns())?;
+    let document = svg::render(&series, frame, options)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();
         out.write_all(document.as_bytes())?;
         out.flush()?;
         return Ok(());
     }
-    std::fs::write(path, document)
+    let bytes = if png {
+        svg::png(&document)?
+    } else {
+        document.into_bytes()
+    };
+    std::fs::write(path, bytes)
         .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display())))
 }

@@ -48,7 +48,7 @@ pub fn man(args: &ManArgs) -> Result<()> {
                 .collect();
             let Some(sub) = command.find_subcommand(name) else {
                 return Err(Error::input(format!(
-                    "no subcommand '{name}'{}; the subcommands are {}",
+                    "no subcommand '{name}'{} (the subcommands are {})",
                     did_you_mean(name, names.iter().map(String::as_str)),
                     names.join(", ")
                 )));

@@ -10,32 +10,29 @@ use super::ListArgs;
 /// Width that descriptions are wrapped to.
 const WIDTH: usize = 92;
 
-/// Writes the catalogue, one schedule in detail, or the README's Markdown table.
+/// Writes the catalogue grouped by library, one library's schedules (`list torch`), one
+/// schedule in detail (`list cosine`, `list torch:StepLR`), or the README's Markdown table.
+/// A library's name wins over a schedule's of the same spelling.
 pub fn list(args: &ListArgs, out: &mut dyn Write) -> Result<()> {
     if args.markdown {
         return markdown(out);
     }
-    match &args.name {
-        Some(name) => detail(registry::find(name)?, out),
+    if args.runtimes {
+        return lrsched::run::runtime::write_rules(out, WIDTH);
+    }
+    match args.name.as_deref() {
+        Some(name) => match registry::library(name) {
+            Some(library) => group(library, out),
+            None => detail(registry::find(name)?, out),
+        },
         None => catalogue(out),
     }
 }
 
+/// Every library's group, then how to go further.
 fn catalogue(out: &mut dyn Write) -> Result<()> {
-    for (library, heading) in [
-        (
-            Library::Transformers,
-            "transformers (--warmup is num_warmup_steps, --steps is num_training_steps)",
-        ),
-        (
-            Library::Torch,
-            "torch (--warmup W puts SequentialLR's linear warmup in front)",
-        ),
-    ] {
-        writeln!(out, "{heading}")?;
-        for e in registry::entries().filter(|e| e.library == library) {
-            writeln!(out, "  {:<27} {}", e.name, e.summary)?;
-        }
+    for library in registry::libraries() {
+        group(library, out)?;
         writeln!(out)?;
     }
     writeln!(
@@ -44,8 +41,28 @@ fn catalogue(out: &mut dyn Write) -> Result<()> {
     )?;
     writeln!(
         out,
-        "lrsched list NAME shows a schedule's formula, parameters and defaults."
+        "Any schedule can be written LIBRARY:NAME (torch:StepLR); a bare name means \
+         transformers' or torch's schedule of that name, else the only one of that name."
     )?;
+    writeln!(
+        out,
+        "lrsched list LIBRARY lists one library; lrsched list NAME shows a schedule's formula, \
+         parameters and defaults."
+    )?;
+    Ok(())
+}
+
+/// A library's heading and its schedules, one a line, names aligned across all libraries so
+/// that the catalogue reads as one table.
+fn group(library: Library, out: &mut dyn Write) -> Result<()> {
+    let width = registry::entries()
+        .map(|e| e.to_string().len())
+        .max()
+        .unwrap_or(0);
+    writeln!(out, "{library} ({})", library.heading())?;
+    for e in registry::entries().filter(|e| e.library == library) {
+        writeln!(out, "  {:<width$} {}", e.to_string(), e.summary)?;
+    }
     Ok(())
 }
 
@@ -68,15 +85,21 @@ fn markdown(out: &mut dyn Write) -> Result<()> {
         };
         writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
-            e.name, e.library, params, e.summary
+            "| `{e}` | {} | {} | {} |",
+            e.library, params, e.summary
         )?;
     }
     Ok(())
 }
 
 fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{} ({})", e.name, e.library)?;
+    // The bare name where it always resolves, with the spelling that works everywhere.
+    let (written, qualified) = (e.to_string(), e.qualified());
+    if written == qualified {
+        writeln!(out, "{written}")?;
+    } else {
+        writeln!(out, "{written} ({qualified})")?;
+    }
     paragraph(out, e.upstream)?;
     paragraph(out, e.summary)?;
     writeln!(out)?;
@@ -88,11 +111,15 @@ fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
     paragraph(
         out,
         match (e.library, e.takes_warmup) {
-            (_, false) => "none (use constant_with_warmup for a warmup)",
-            (Library::Transformers, true) => "--warmup is num_warmup_steps",
-            (Library::Torch, true) => {
-                "--warmup W: SequentialLR([LambdaLR(warmup W), scheduler], milestones=[W])"
+            (Library::Optax | Library::Keras, _) => {
+                "--warmup is refused: the schedule's own parameters warm up (--steps only \
+                 sets how many steps are evaluated)"
             }
+            (Library::Transformers | Library::Torch, false) => {
+                "none (use constant_with_warmup for a warmup)"
+            }
+            (_, false) => "none: it has no warmup parameter, and --warmup is an error",
+            (library, true) => library.conventions(),
         },
     )?;
     if e.params.is_empty() {

@@ -2,18 +2,22 @@
 //! them to the library's schedule descriptions.
 
 mod check;
+pub mod color;
 mod commands;
 mod generate;
 mod list;
+mod run;
 
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lrsched::Description;
+use lrsched::config::{self, Syntax};
+use lrsched::description::Partial;
 use lrsched::error::{Error, Result};
-use lrsched::schedule::params::split_assignment;
-use lrsched::spec::Partial;
+use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
@@ -21,7 +25,7 @@ pub use commands::run;
 /// Explore learning-rate schedules exactly as PyTorch and Hugging Face transformers
 /// compute them.
 #[derive(Debug, Parser)]
-#[command(name = "lrsched", version, about, max_term_width = 100)]
+#[command(name = "lrsched", version = env!("LRSCHED_VERSION"), about, max_term_width = 100)]
 #[command(after_help = "Examples:\n  \
     lrsched table --warmup 5 --steps 10\n  \
     lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
@@ -43,7 +47,7 @@ pub enum Command {
     Json(JsonArgs),
     /// Braille plot in the terminal; repeat --expr or --config to overlay schedules
     Plot(PlotArgs),
-    /// Every built-in schedule, or one in detail (formula, parameters, defaults)
+    /// Every built-in schedule by library, one library's, or one in detail (formula, parameters, defaults)
     List(ListArgs),
     /// Train the tiny linear-regression demo (Linear(n, 1), MSE, SGD or Adam) with the schedule
     // The demo's own defaults for the shared flags (lrsched::train::demo_defaults).
@@ -63,7 +67,7 @@ pub enum Command {
 #[command(next_help_heading = "Schedule")]
 pub struct ScheduleArgs {
     /// Evaluate steps 0..N-1; also the training horizon (num_training_steps) [default: 100]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
     pub steps: Option<u64>,
 
     /// The optimizer's initial learning rate; lr = base_lr * multiplier [default: 0.1]
@@ -71,10 +75,10 @@ pub struct ScheduleArgs {
     pub base_lr: Option<f64>,
 
     /// Linear warmup over the first N steps: multiplier step / max(1, N) [default: 0]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
     pub warmup: Option<u64>,
 
-    /// A built-in schedule, named as in transformers or torch (lrsched list) [default: constant_with_warmup]
+    /// A built-in schedule, NAME or LIBRARY:NAME as in its library (lrsched list) [default: constant_with_warmup]
     #[arg(long, value_name = "NAME")]
     pub schedule: Option<String>,
 
@@ -95,10 +99,45 @@ pub struct ScheduleArgs {
     #[arg(long = "var", value_name = "NAME=VALUE", allow_hyphen_values = true)]
     pub var: Vec<String>,
 
-    /// Read the description from a file: lrsched JSON or TOML, or transformers TrainingArguments
-    /// JSON (flags given here win)
+    /// Compute an optax or keras schedule in f32 (the library's float32, default) or f64
+    /// (float64: optax with jax_enable_x64); same as --set precision=P
+    #[arg(long, value_name = "P", value_parser = ["f32", "f64"])]
+    pub precision: Option<String>,
+
+    /// Read the description from a file ("-" for stdin): lrsched JSON or TOML, or transformers
+    /// TrainingArguments JSON (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
+}
+
+/// A count of steps as users write it: `1000000`, `1_000_000`, `1e6` or `1000000.0`, a whole
+/// number from 0 up.
+pub fn parse_count(text: &str) -> std::result::Result<u64, String> {
+    let plain = text.trim().replace('_', "");
+    if let Ok(n) = plain.parse::<u64>() {
+        return Ok(n);
+    }
+    let value = lrsched::schedule::params::parse_float(&plain)
+        .filter(|_| !plain.is_empty())
+        .ok_or_else(|| {
+            "expected a whole number of steps, such as 1000, 1_000 or 1e3".to_string()
+        })?;
+    // 2^64 is the first double past u64::MAX.
+    if value.fract() != 0.0 || !(0.0..18_446_744_073_709_551_616.0).contains(&value) {
+        return Err(format!(
+            "expected a whole number of steps from 0 up, not {}",
+            lrsched::format::py_repr(value)
+        ));
+    }
+    Ok(value as u64)
+}
+
+/// [`parse_count`], at least 1.
+pub fn parse_positive_count(text: &str) -> std::result::Result<u64, String> {
+    match parse_count(text)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
 }
 
 /// Which steps to write.
@@ -106,11 +145,11 @@ pub struct ScheduleArgs {
 #[command(next_help_heading = "Output")]
 pub struct RangeArgs {
     /// Write every K-th step (the last step is always written)
-    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = parse_positive_count, allow_negative_numbers = true)]
     pub every: u64,
 
     /// Start at step K, as a resumed run would (steps before it are not written)
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = parse_count, allow_negative_numbers = true)]
     pub from: u64,
 }
 
@@ -118,6 +157,8 @@ pub struct RangeArgs {
 pub struct TableArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
     /// Round values to D significant digits (default: the shortest text that reads back exactly)
@@ -130,6 +171,8 @@ pub struct CsvArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
     #[command(flatten)]
+    pub run: run::RunArgs,
+    #[command(flatten)]
     pub range: RangeArgs,
 }
 
@@ -137,6 +180,8 @@ pub struct CsvArgs {
 pub struct JsonArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
     /// One JSON object per line, points only (JSON Lines)
@@ -148,16 +193,19 @@ pub struct JsonArgs {
 pub struct PlotArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
-    /// Chart width in columns [default: the terminal's, or 80]
-    #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(30..=1000), help_heading = "Output")]
+    /// Chart width in columns, 30..=1000 [default: the terminal's, or 80]; with --svg, in pixels, 200..=10000 [default: 900]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(30..=10000), help_heading = "Output")]
     pub width: Option<u16>,
-    /// Chart height in rows [default: 20, or less to fit the terminal]
-    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u16).range(3..=500), help_heading = "Output")]
+    /// Chart height in rows, 3..=500 [default: 20, or less to fit the terminal]; with --svg, in pixels, 150..=10000 [default: 500]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(3..=10000), help_heading = "Output")]
     pub height: Option<u16>,
+    /// A title above the chart (SVG and PNG)
+    #[arg(long, value_name = "TEXT", requires = "svg", help_heading = "Output")]
+    pub title: Option<String>,
     /// Colour the series
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
     pub color: ColorChoice,
-    /// Write the chart to FILE as SVG instead of drawing it in the terminal ("-" for stdout)
+    /// Write the chart to FILE as SVG, or as PNG when FILE ends in .png, instead of drawing it in the terminal ("-" for SVG on stdout)
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub svg: Option<PathBuf>,
 }
@@ -172,11 +220,14 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Show one schedule in detail
+    /// One schedule in detail (NAME or LIBRARY:NAME), or one library's schedules (LIBRARY)
     pub name: Option<String>,
     /// The catalogue as a Markdown table (as in the README)
     #[arg(long, conflicts_with = "name")]
     pub markdown: bool,
+    /// How each --runtime steps the scheduler, with the upstream source of the rule
+    #[arg(long, conflicts_with_all = ["name", "markdown"])]
+    pub runtimes: bool,
 }
 
 /// `lrsched train`'s own flags; the schedule flags default to the demo's run (--steps 10,
@@ -198,9 +249,31 @@ pub struct ListArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
-    /// optim.SGD or optim.Adam with torch's defaults (SGD: no momentum; Adam: betas 0.9, 0.999, eps 1e-8)
+    /// optim.SGD, optim.Adam or optim.AdamW, with torch's defaults unless the flags below say otherwise (also spelt SGD, Adam, AdamW)
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd, help_heading = "Training")]
     pub optimizer: OptimizerArg,
+    /// SGD's momentum (torch's default 0); CyclicLR and OneCycleLR with cycle_momentum=true overwrite it each step, as in torch
+    #[arg(
+        long,
+        value_name = "M",
+        allow_negative_numbers = true,
+        help_heading = "Training"
+    )]
+    pub momentum: Option<f64>,
+    /// SGD's Nesterov momentum (needs --momentum above 0)
+    #[arg(long, help_heading = "Training")]
+    pub nesterov: bool,
+    /// weight_decay (torch's default: 0 for SGD and Adam, 0.01 for AdamW, which decays the weights directly)
+    #[arg(
+        long,
+        value_name = "WD",
+        allow_negative_numbers = true,
+        help_heading = "Training"
+    )]
+    pub weight_decay: Option<f64>,
+    /// Adam's and AdamW's betas (torch's default 0.9,0.999); CyclicLR and OneCycleLR with cycle_momentum=true overwrite beta1 each step
+    #[arg(long, value_name = "BETA1,BETA2", value_parser = parse_betas, allow_negative_numbers = true, help_heading = "Training")]
+    pub betas: Option<(f64, f64)>,
     /// Seed of the synthetic data and initial weights (lrsched's generator, not torch's) [default: 0]
     #[arg(long, value_name = "N", help_heading = "Data")]
     pub seed: Option<u64>,
@@ -229,8 +302,25 @@ pub struct TrainArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OptimizerArg {
+    #[value(alias = "SGD")]
     Sgd,
+    #[value(alias = "Adam")]
     Adam,
+    #[value(name = "adamw", alias = "AdamW")]
+    AdamW,
+}
+
+/// `--betas 0.9,0.999`: two numbers as Python writes floats.
+fn parse_betas(text: &str) -> std::result::Result<(f64, f64), String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let number = |t: &str| {
+        lrsched::schedule::params::parse_float(t)
+            .ok_or_else(|| format!("'{}' is not a number", t.escape_debug()))
+    };
+    match parts.as_slice() {
+        [beta1, beta2] => Ok((number(beta1)?, number(beta2)?)),
+        _ => Err("expected two numbers, BETA1,BETA2 (e.g. 0.9,0.999)".into()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -253,6 +343,11 @@ impl ScheduleArgs {
                 .set
                 .iter()
                 .map(|s| split_assignment(s))
+                .chain(
+                    self.precision
+                        .iter()
+                        .map(|p| Ok((PRECISION.to_string(), Raw::Text(p.clone())))),
+                )
                 .collect::<Result<_>>()?,
             vars: self
                 .var
@@ -274,7 +369,12 @@ impl ScheduleArgs {
     fn exprs(&self) -> Result<Vec<String>> {
         let mut exprs = self.expr.clone();
         if let Some(path) = &self.expr_file {
-            exprs.push(lrsched::spec::read_expr_file(&path.to_string_lossy())?);
+            if path.as_os_str() == "-" && self.config.iter().any(|p| p.as_os_str() == "-") {
+                return Err(Error::input(
+                    "--config - and --expr-file - both read stdin; give one of them a file",
+                ));
+            }
+            exprs.push(config::read_expr_file(&path.to_string_lossy())?);
         }
         Ok(exprs)
     }
@@ -293,21 +393,23 @@ impl ScheduleArgs {
                  (lrsched plot overlays several)"
             )));
         }
-        let flags = self.flags()?;
+        let mut flags = self.flags()?;
         if flags.schedule.is_some() && !exprs.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
         }
-        let mut partial = match self.config.first() {
-            Some(path) => Partial::from_config_file(path)?.merge(flags),
-            None => flags,
-        };
-        if let Some(expr) = exprs.first() {
-            partial = partial.merge(Partial {
-                expr: Some(expr.clone()),
-                ..Partial::default()
-            });
+        if self.precision.is_some() && !exprs.is_empty() {
+            return Err(Error::input(
+                "--precision applies to the optax and keras schedules; an --expr computes in \
+                 float64, as Python does",
+            ));
         }
-        Ok(partial)
+        // In the same layer as --set, so that resolving rejects --set beside --expr
+        // instead of the merge dropping it.
+        flags.expr = exprs.first().cloned();
+        Ok(match self.config.first() {
+            Some(path) => read_config(path)?.merge(flags),
+            None => flags,
+        })
     }
 
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
@@ -321,9 +423,23 @@ impl ScheduleArgs {
             return Ok(vec![self.one("plot")?]);
         }
         let flags = self.flags()?;
+        if let (Some(set), true) = (self.set.first(), self.config.is_empty())
+            && self.schedule.is_none()
+        {
+            let key = set.split('=').next().unwrap_or(set).trim();
+            return Err(Error::input(format!(
+                "--set {key}=... applies to built-in schedules; an --expr takes no \
+                     parameters (it can use step, steps, warmup and base_lr)"
+            )));
+        }
+        if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::input(
+                "--config - reads stdin, which can be given only once",
+            ));
+        }
         let mut partials = Vec::new();
         for path in &self.config {
-            partials.push(Partial::from_config_file(path)?.merge(flags.clone()));
+            partials.push(read_config(path)?.merge(flags.clone()));
         }
         if flags.schedule.is_some() && self.config.is_empty() {
             partials.push(flags.clone());
@@ -340,6 +456,18 @@ impl ScheduleArgs {
         }
         partials.iter().map(Partial::resolve).collect()
     }
+}
+
+/// A config file, or stdin for `-`, whose syntax then comes from its content.
+fn read_config(path: &Path) -> Result<Partial> {
+    if path.as_os_str() != "-" {
+        return Partial::from_config_file(path);
+    }
+    let mut text = String::new();
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::input(format!("cannot read config from stdin: {e}")))?;
+    config::parse("<stdin>", &text, Syntax::detect(None, &text))
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ pub fn row_count(steps: Steps) -> u64 {
     }
     let every = steps.every.max(1);
     let span = steps.to - 1 - steps.from;
-    span / every + 1 + u64::from(span % every != 0)
+    span / every + 1 + u64::from(!span.is_multiple_of(every))
 }
 
 /// The step of row `row` of `steps`: `from + row * every`, or the last step.
@@ -340,15 +340,15 @@ fn format_rows<F: RowFormat>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::description::{Description, Partial};
     use crate::output::csv::Csv;
     use crate::output::json::Json;
     use crate::schedule::params::Raw;
-    use crate::spec::Partial;
 
     fn output(partial: &Partial, steps: Steps, format: &impl RowFormat, threads: usize) -> Vec<u8> {
         let schedule = partial
             .resolve()
-            .and_then(|d| d.build())
+            .map(Description::into_schedule)
             .expect("valid schedule");
         let mut out = Vec::new();
         write_rows(schedule.as_ref(), steps, format, &mut out, threads).expect("writes to a Vec");

@@ -1,9 +1,62 @@
-//! Composition: torch's `SequentialLR` warmup in front of a scheduler, and the `LambdaLR`
+//! Composition: the linear warmup in front of a `LambdaLR` multiplier (every transformers
+//! schedule), torch's `SequentialLR` warmup in front of a scheduler, and the `LambdaLR`
 //! schedule of a user expression with its optional warmup.
+
+use std::fmt;
 
 use super::{Context, Point, Schedule, warmup_multiplier};
 use crate::error::{Error, Result};
 use crate::expr::python::{self, Function, Globals, Value};
+
+/// What a `LambdaLR` multiplier does once its linear warmup is over: the part of a
+/// transformers lambda after `if current_step < num_warmup_steps: return ...`.
+pub trait AfterWarmup: Send + Sync + fmt::Debug {
+    /// The multiplier at `step`, for `step >= ctx.warmup`.
+    fn multiplier(&self, step: u64, ctx: &Context) -> f64;
+
+    /// See [`Schedule::last_defined_step`].
+    fn last_defined_step(&self, ctx: &Context) -> Option<u64> {
+        let _ = ctx;
+        None
+    }
+}
+
+/// `lambda s: s / max(1, W) if s < W else after(s)`: the linear warmup of transformers'
+/// `get_*_schedule_with_warmup` lambdas, in front of the rest of the lambda. The multiplier
+/// is computed in the lambda's own operation order and the lr is `base_lr * multiplier`, the
+/// order `LambdaLR` multiplies in, so the doubles are the library's.
+///
+/// Generic over `A` rather than boxing it, so that [`Schedule::fill`] stays one monomorphic
+/// loop in which `after` is inlined: the csv and check paths call it in tight loops.
+#[derive(Debug)]
+pub struct LinearWarmup<A> {
+    ctx: Context,
+    after: A,
+}
+
+impl<A: AfterWarmup + 'static> LinearWarmup<A> {
+    /// `after` behind a warmup of `ctx.warmup` steps (none when it is 0).
+    pub fn boxed(ctx: &Context, after: A) -> Box<dyn Schedule> {
+        Box::new(LinearWarmup { ctx: *ctx, after })
+    }
+}
+
+impl<A: AfterWarmup> Schedule for LinearWarmup<A> {
+    #[inline]
+    fn at(&self, step: u64) -> Point {
+        let ctx = &self.ctx;
+        let m = if step < ctx.warmup {
+            warmup_multiplier(step, ctx.warmup)
+        } else {
+            self.after.multiplier(step, ctx)
+        };
+        Point::from_multiplier(step, m, ctx.base_lr)
+    }
+
+    fn last_defined_step(&self) -> Option<u64> {
+        self.after.last_defined_step(&self.ctx)
+    }
+}
 
 /// `SequentialLR(opt, [LambdaLR(opt, lambda s: s / max(1, W) if s < W else 1.0), inner],
 /// milestones=[W])`: the linear warmup for steps `0..W`, then `inner` from its own step 0.
@@ -64,6 +117,12 @@ impl Schedule for SequentialWarmup {
 
     fn horizon(&self) -> Option<u64> {
         self.inner.horizon().map(|s| s.saturating_add(self.warmup))
+    }
+
+    /// The inner scheduler sets its step-0 momentum when it is constructed, before the
+    /// warmup runs, and nothing changes it until the milestone.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        self.inner.momentum(step.saturating_sub(self.warmup))
     }
 }
 
@@ -207,6 +266,36 @@ impl Schedule for ExprSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rest of a lambda that is 0.5 after the warmup and defined up to `N - 1`.
+    #[derive(Debug)]
+    struct Half;
+
+    impl AfterWarmup for Half {
+        fn multiplier(&self, _: u64, _: &Context) -> f64 {
+            0.5
+        }
+
+        fn last_defined_step(&self, ctx: &Context) -> Option<u64> {
+            ctx.steps.checked_sub(1)
+        }
+    }
+
+    #[test]
+    fn linear_warmup_then_the_rest_of_the_lambda() {
+        let ctx = Context {
+            steps: 10,
+            base_lr: 0.2,
+            warmup: 4,
+        };
+        let warm = LinearWarmup::boxed(&ctx, Half);
+        let multipliers: Vec<f64> = (0..6).map(|k| warm.at(k).multiplier).collect();
+        assert_eq!(multipliers, [0.0, 0.25, 0.5, 0.75, 0.5, 0.5]);
+        assert_eq!(warm.at(3).lr, 0.2 * 0.75);
+        assert_eq!(warm.last_defined_step(), Some(9));
+        let cold = LinearWarmup::boxed(&Context { warmup: 0, ..ctx }, Half);
+        assert_eq!(cold.at(0).multiplier, 0.5);
+    }
 
     fn ctx() -> Context {
         Context {

@@ -6,10 +6,17 @@
 //! torch's order, so consecutive steps cost O(1) and match torch to the last bit.
 
 pub mod combine;
-pub mod hf;
+pub mod deepspeed;
+pub mod keras;
+pub mod megatron;
+pub mod nanogpt;
+pub mod optax;
 pub mod params;
+pub mod real;
 pub mod registry;
-pub mod torch;
+pub mod timm;
+mod torch;
+mod transformers;
 
 use std::fmt;
 
@@ -101,6 +108,14 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     /// design (`CyclicLR`, warm restarts), or the horizon is `--steps` itself (transformers'
     /// `num_training_steps`), past which nothing is evaluated.
     fn horizon(&self) -> Option<u64> {
+        None
+    }
+
+    /// The momentum the scheduler puts in the optimizer's param group for `step` (SGD's
+    /// `momentum`, Adam's `betas[0]`), for schedulers that cycle it (`CyclicLR` and
+    /// `OneCycleLR` with `cycle_momentum=True`); `None` leaves the optimizer's own.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        let _ = step;
         None
     }
 

@@ -22,6 +22,16 @@ pub enum ParamKind {
     IntList,
     /// One of a fixed set of strings.
     Choice(&'static [&'static str]),
+    /// A Python int or float, kept apart: for a library that checks `isinstance(x, int)`
+    /// (`3` is an int, `3.0` a float).
+    Number,
+    /// Any string, for a library that accepts any and decides later what it means.
+    Text,
+    /// A list of Python numbers: `1.0,0.5,0.1` or `[1.0, 0.5, 0.1]`.
+    NumberList,
+    /// A Python dict of numbers: `100:0.5,200:0.1` or `{100: 0.5, 200: 0.1}`, in the order
+    /// given (a repeated key keeps its first place and takes the last value, as in Python).
+    NumberMap,
 }
 
 impl ParamKind {
@@ -32,6 +42,10 @@ impl ParamKind {
             ParamKind::Bool => "true or false".into(),
             ParamKind::IntList => "a comma-separated list of integers".into(),
             ParamKind::Choice(options) => format!("one of {}", options.join(", ")),
+            ParamKind::Number => "a number".into(),
+            ParamKind::Text => "a string".into(),
+            ParamKind::NumberList => "a comma-separated list of numbers".into(),
+            ParamKind::NumberMap => "a comma-separated list of KEY:VALUE numbers".into(),
         }
     }
 
@@ -43,6 +57,10 @@ impl ParamKind {
             ParamKind::Bool => "bool",
             ParamKind::IntList => "int list",
             ParamKind::Choice(_) => "choice",
+            ParamKind::Number => "number",
+            ParamKind::Text => "str",
+            ParamKind::NumberList => "list",
+            ParamKind::NumberMap => "dict",
         }
     }
 }
@@ -118,6 +136,10 @@ pub enum Value {
     IntList(Vec<i64>),
     /// A string (a [`ParamKind::Choice`]).
     Str(String),
+    /// A list of numbers, each [`Value::Int`] or [`Value::Float`].
+    List(Vec<Value>),
+    /// A dict of numbers, in the order given, without repeated keys.
+    Map(Vec<(Value, Value)>),
 }
 
 impl Value {
@@ -134,6 +156,35 @@ impl Value {
             Value::Bool(b) => Json::from(*b),
             Value::IntList(v) => Json::from(v.clone()),
             Value::Str(s) => Json::from(s.as_str()),
+            Value::List(items) => Json::Array(items.iter().map(Value::to_json).collect()),
+            // JSON keys are strings; the text form reads back through `--config`.
+            Value::Map(_) => Json::from(self.to_set_text()),
+        }
+    }
+
+    /// The number as a double (an int converted as Python's `float()` does).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(x) => Some(*x),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// A list or dict as `--set` reads it back (`1.0,0.5`, `100:0.5,200:0.1`).
+    fn to_set_text(&self) -> String {
+        match self {
+            Value::List(items) => items
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Map(pairs) => pairs
+                .iter()
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
         }
     }
 }
@@ -149,6 +200,14 @@ impl fmt::Display for Value {
                 write!(f, "[{}]", items.join(", "))
             }
             Value::Str(s) => write!(f, "'{s}'"),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(Value::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Map(pairs) => {
+                let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                write!(f, "{{{}}}", pairs.join(", "))
+            }
         }
     }
 }
@@ -213,6 +272,49 @@ fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
                 .contains(&unquoted)
                 .then(|| Value::Str(unquoted.to_string()))
         }
+        ParamKind::Text => Some(Value::Str(
+            text.trim_matches(|c| c == '\'' || c == '"').to_string(),
+        )),
+        ParamKind::Number => parse_number(text),
+        ParamKind::NumberList => split_items(text, '[', ']')?
+            .into_iter()
+            .map(parse_number)
+            .collect::<Option<Vec<Value>>>()
+            .map(Value::List),
+        ParamKind::NumberMap => {
+            let mut pairs: Vec<(Value, Value)> = Vec::new();
+            for item in split_items(text, '{', '}')? {
+                let (key, value) = item.split_once(':')?;
+                let (key, value) = (parse_number(key.trim())?, parse_number(value.trim())?);
+                // Python's dict: 100 and 100.0 are one key, which keeps its first spelling.
+                match pairs.iter_mut().find(|(k, _)| k.as_f64() == key.as_f64()) {
+                    Some(pair) => pair.1 = value,
+                    None => pairs.push((key, value)),
+                }
+            }
+            Some(Value::Map(pairs))
+        }
+    }
+}
+
+/// The comma-separated items of a list, with optional brackets; none for an empty text.
+fn split_items(text: &str, open: char, close: char) -> Option<Vec<&str>> {
+    let inner = text
+        .strip_prefix(open)
+        .and_then(|t| t.strip_suffix(close))
+        .unwrap_or(text)
+        .trim();
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(inner.split(',').map(str::trim).collect())
+}
+
+/// A Python number literal: an int when it reads as one, else a float.
+fn parse_number(text: &str) -> Option<Value> {
+    match text.parse::<i64>() {
+        Ok(i) => Some(Value::Int(i)),
+        Err(_) => parse_float(text).map(Value::Float),
     }
 }
 
@@ -244,7 +346,27 @@ fn parse_json(spec: &ParamSpec, json: &Json) -> Option<Value> {
             .map(Json::as_i64)
             .collect::<Option<Vec<i64>>>()
             .map(Value::IntList),
+        (ParamKind::Number, Json::Number(n)) => json_number(n),
+        (ParamKind::NumberList, Json::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Json::Number(n) => json_number(n),
+                _ => None,
+            })
+            .collect::<Option<Vec<Value>>>()
+            .map(Value::List),
+        (ParamKind::NumberMap, Json::Object(map)) => {
+            let text: Vec<String> = map.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            parse_text(spec, &text.join(","))
+        }
         _ => None,
+    }
+}
+
+fn json_number(n: &serde_json::Number) -> Option<Value> {
+    match n.as_i64() {
+        Some(i) => Some(Value::Int(i)),
+        None => n.as_f64().map(Value::Float),
     }
 }
 
@@ -256,6 +378,9 @@ fn horizon_flag(key: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The parameter that `--precision` sets, declared by the schedules that compute in float32.
+pub const PRECISION: &str = "precision";
 
 /// The resolved parameters of one schedule: every declared parameter, in declaration order,
 /// with the user's value or the default (`None` for Python's `None`).
@@ -283,6 +408,12 @@ impl Params {
                         "{key} is set with {flag}, not --set ({flag} applies to every schedule)"
                     )));
                 }
+                if key == PRECISION {
+                    return Err(Error::input(format!(
+                        "--precision applies to the optax and keras schedules, which compute \
+                         in float32; {schedule} computes in float64, as its library does"
+                    )));
+                }
                 let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 let valid = if names.is_empty() {
                     format!("{schedule} takes no parameters")
@@ -290,7 +421,7 @@ impl Params {
                     format!("{schedule} takes {}", names.join(", "))
                 };
                 return Err(Error::input(format!(
-                    "unknown parameter '{key}' for {schedule}{}; {valid}",
+                    "unknown parameter '{key}' for {schedule}{} ({valid})",
                     did_you_mean(key, names.iter().copied())
                 )));
             };
@@ -346,6 +477,31 @@ impl Params {
     /// True when the user gave `name` explicitly.
     pub fn was_given(&self, name: &str) -> bool {
         self.given.contains(&name)
+    }
+
+    /// The resolved value of `name` as parsed (`None` for Python's `None`), for a builder
+    /// that tells an int from a float ([`ParamKind::Number`]).
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+
+    /// The value of `name` (a parameter whose default is `None`), where a shared flag can
+    /// also set it (`--warmup 10` for a library's own warmup parameter): the flag's value
+    /// (`Some` when the flag was given) if `name` is `None`, an error if both are set.
+    pub fn or_flag(
+        &self,
+        schedule: &str,
+        name: &str,
+        flag: (&str, Option<Value>),
+    ) -> Result<Option<Value>> {
+        match (flag, self.get(name)) {
+            ((flag, Some(v)), Some(given)) => Err(Error::input(format!(
+                "{schedule}: {flag} {v} and --set {name}={given} both set {name}; give one \
+                 of them"
+            ))),
+            ((_, Some(v)), None) => Ok(Some(v)),
+            (_, given) => Ok(given.cloned()),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&Value> {
@@ -488,7 +644,7 @@ mod tests {
         assert_eq!(err(&[]), "X needs T_max (add --set T_max=...): half period");
         assert_eq!(
             err(&[("T_max", "1"), ("gama", "0.5")]),
-            "unknown parameter 'gama' for X; did you mean 'gamma'?; X takes T_max, gamma, milestones, mode, three_phase"
+            "unknown parameter 'gama' for X; did you mean 'gamma'? (X takes T_max, gamma, milestones, mode, three_phase)"
         );
         assert_eq!(
             err(&[("T_max", "abc")]),

@@ -1,5 +1,6 @@
-//! The training demo: `nn.Linear(n, 1)` fitted with `MSELoss` and SGD or Adam while a
-//! schedule sets the learning rate, in `f32` arithmetic that reproduces PyTorch's losses.
+//! The training demo: `nn.Linear(n, 1)` fitted with `MSELoss` and SGD, Adam or AdamW while a
+//! schedule sets the learning rate (and, for `CyclicLR` and `OneCycleLR`, the momentum), in
+//! `f32` arithmetic that reproduces PyTorch's losses.
 //!
 //! Each step does what the PyTorch loop does:
 //!
@@ -15,13 +16,12 @@
 //! [`Diverged`] when the loss or the weights stop being finite.
 //!
 //! ```
-//! use lrsched::spec::Partial;
+//! use lrsched::description::Partial;
 //! use lrsched::train::{Dataset, Linear, Optimizer, Training};
 //!
 //! let description = Partial { warmup: Some(5), steps: Some(10), ..Partial::default() }.resolve()?;
-//! let schedule = description.build()?;
 //! let data = Dataset::torch_seed0()?;
-//! let mut training = Training::new(&data, Linear::torch_seed0()?, Optimizer::Sgd, schedule.as_ref(), 10)?;
+//! let mut training = Training::new(&data, Linear::torch_seed0()?, Optimizer::Sgd, description.schedule(), 10)?;
 //! for row in &mut training {
 //!     let row = row?;
 //!     println!("{:4} | {:.4} | {:.4}", row.step, row.lr, row.loss);
@@ -37,15 +37,15 @@ pub mod report;
 
 use std::fmt;
 
-pub use data::{DataSource, Dataset, InitSource, Seeded};
-pub use model::{Gradients, Linear};
-pub use optim::Optimizer;
+pub use data::{DataSource, Dataset, Seeded};
+pub use model::{Gradients, InitSource, Linear};
+pub use optim::{Optimizer, Settings};
 
+use crate::description::{DEFAULT_SCHEDULE, Partial};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
-use crate::schedule::registry;
+use crate::schedule::registry::{self, Library};
 use crate::schedule::{Point, Schedule};
-use crate::spec::{DEFAULT_SCHEDULE, Partial};
 
 use optim::State;
 
@@ -59,13 +59,20 @@ pub const DEMO_SAMPLES: usize = 10;
 pub const DEMO_FEATURES: usize = 10;
 
 /// `partial` with the demo's steps and warmup where it gives none, so that no flags at
-/// all describe the demo's run. A built-in that takes no warmup (`constant`) keeps none.
+/// all describe the demo's run. A built-in that takes no warmup (`constant`) keeps none, and
+/// neither does one of a library whose `--warmup` is its own warmup parameter (timm's
+/// `warmup_t`): that parameter's default is the library's.
 pub fn demo_defaults(mut partial: Partial) -> Partial {
     partial.steps = partial.steps.or(Some(DEMO_STEPS));
     if partial.warmup.is_none() {
         let takes_warmup = partial.expr.is_some()
-            || registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE))
-                .map_or(true, |entry| entry.takes_warmup);
+            || registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE)).map_or(
+                true,
+                |entry| {
+                    entry.takes_warmup
+                        && matches!(entry.library, Library::Transformers | Library::Torch)
+                },
+            );
         if takes_warmup {
             partial.warmup = Some(DEMO_WARMUP);
         }
@@ -138,6 +145,7 @@ pub struct Training<'a> {
     model: Linear,
     state: State,
     grads: Gradients,
+    schedule: &'a dyn Schedule,
     points: Box<dyn Iterator<Item = Point> + Send + 'a>,
     /// The schedule's point for the step about to run (looked ahead for `next_lr`).
     current: Option<Point>,
@@ -149,12 +157,13 @@ pub struct Training<'a> {
 }
 
 impl<'a> Training<'a> {
-    /// A run of `steps` steps from `model` over `data`. The error is [`Error::Input`] when
-    /// the model's weights do not match the data's features.
+    /// A run of `steps` steps from `model` over `data`, with `optimizer` (an [`Optimizer`]
+    /// with torch's defaults, or [`Settings`]). The error is [`Error::Input`] when the model's
+    /// weights do not match the data's features.
     pub fn new(
         data: &'a Dataset,
         model: Linear,
-        optimizer: Optimizer,
+        optimizer: impl Into<Settings>,
         schedule: &'a dyn Schedule,
         steps: u64,
     ) -> Result<Self> {
@@ -169,7 +178,8 @@ impl<'a> Training<'a> {
         let current = points.next();
         Ok(Training {
             data,
-            state: State::new(optimizer, model.features()),
+            state: State::new(optimizer.into(), model.features()),
+            schedule,
             grads: Gradients::default(),
             model,
             points,
@@ -217,7 +227,8 @@ impl Iterator for Training<'_> {
                 what: Divergence::Loss(loss),
             }));
         }
-        self.state.step(&mut self.model, &self.grads, lr);
+        let momentum = self.schedule.momentum(step);
+        self.state.step(&mut self.model, &self.grads, lr, momentum);
         if !self.model.is_finite() {
             self.pending = Some(Diverged {
                 step,
@@ -243,9 +254,9 @@ impl Iterator for Training<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Partial;
+    use crate::description::Partial;
 
-    fn warmup(steps: u64, warmup: u64, base_lr: f64) -> Box<dyn Schedule> {
+    fn warmup(steps: u64, warmup: u64, base_lr: f64) -> std::sync::Arc<dyn Schedule> {
         Partial {
             steps: Some(steps),
             warmup: Some(warmup),
@@ -253,7 +264,7 @@ mod tests {
             ..Partial::default()
         }
         .resolve()
-        .and_then(|d| d.build())
+        .map(crate::Description::into_schedule)
         .unwrap()
     }
 

@@ -5,11 +5,12 @@ use std::io::{self, BufWriter, Write};
 
 use serde_json::Value as Json;
 
-use super::data::{DataSource, Dataset, InitSource};
-use super::{Diverged, Divergence, Linear, Optimizer, Row, Training};
+use super::data::{DataSource, Dataset};
+use super::model::InitSource;
+use super::{Diverged, Divergence, Linear, Row, Settings, Training};
+use crate::description::Description;
 use crate::error::Result;
 use crate::format::{push_int, push_json_number, push_shortest};
-use crate::spec::Description;
 
 /// Which learning rate a row shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -171,10 +172,11 @@ impl<W: Write> RowWriter for CsvWriter<W> {
     }
 }
 
-/// What a JSON document says before its rows: `{"optimizer", "schedule", "data": {..,
+/// What a JSON document says before its rows: `{"optimizer", "optimizer_args" (its
+/// constructor's keyword arguments), "schedule", "data": {..,
 /// "samples", "features"}, "init", "lr": "used"|"next"}`, enough to run it again.
 pub fn json_head(
-    optimizer: Optimizer,
+    optimizer: &Settings,
     description: &Description,
     source: &DataSource,
     data: &Dataset,
@@ -187,7 +189,8 @@ pub fn json_head(
         map.insert("features".into(), Json::from(data.features()));
     }
     serde_json::json!({
-        "optimizer": optimizer.name(),
+        "optimizer": optimizer.optimizer.name(),
+        "optimizer_args": optimizer.args_json(),
         "schedule": description.to_json(),
         "data": data_json,
         "init": init.to_json(),

@@ -246,6 +246,56 @@ fn toml_and_training_arguments_configs() {
 }
 
 #[test]
+fn configs_from_stdin_with_a_bom_or_in_toml() {
+    let want = "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003, num_cycles=0.5\n";
+    let toml = std::fs::read_to_string("examples/configs/lr.toml").unwrap();
+    lrsched()
+        .args(["check", "--config", "-"])
+        .write_stdin(toml)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(want));
+    let json = std::fs::read_to_string("examples/configs/lr.json").unwrap();
+    let bom = config("bom.json", &format!("\u{feff}{json}"));
+    lrsched()
+        .args(["check", "--config"])
+        .arg(&bom)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003\n",
+        ));
+    rejects(
+        &["check", "--config", "-", "--config", "-"],
+        "check shows one schedule; give at most one --config and one --expr (lrsched plot \
+         overlays several)",
+    );
+    lrsched()
+        .args(["plot", "--config", "-", "--config", "-"])
+        .assert()
+        .code(2)
+        .stderr("error: --config - reads stdin, which can be given only once\n");
+    lrsched()
+        .args(["check", "--config", "-"])
+        .write_stdin("{\"steps\": -1}")
+        .assert()
+        .code(2)
+        .stderr("error: config <stdin>:1:12: \"steps\" must be a whole number >= 1, not -1\n");
+}
+
+#[test]
+fn yaml_configs_are_refused_by_name() {
+    let yaml = config("args.yaml", "learning_rate: 2.0e-5\nmax_steps: 100\n");
+    rejects(
+        &["check", "--config", yaml.to_str().unwrap()],
+        &format!(
+            "config {}: YAML configs are not supported yet; write the file as JSON or TOML",
+            yaml.display()
+        ),
+    );
+}
+
+#[test]
 fn config_mistakes_exit_2_naming_the_key() {
     let typo = config(
         "typo.json",
@@ -254,9 +304,9 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", typo.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"lr_schedular_type\"; did you mean 'lr_scheduler_type'?; \
-             only transformers TrainingArguments fields are accepted (read as transformers \
-             TrainingArguments because of \"output_dir\")",
+            "config {}:1:61: unknown key \"lr_schedular_type\"; did you mean \
+             'lr_scheduler_type'? (read as transformers TrainingArguments because of \
+             \"output_dir\")",
             typo.display()
         ),
     );
@@ -266,8 +316,12 @@ fn config_mistakes_exit_2_naming_the_key() {
     );
     rejects(
         &["check", "--config", epochs.to_str().unwrap()],
-        "there is no \"max_steps\", so transformers takes the number of steps from \
-         num_train_epochs and the dataset size, which lrsched cannot know; give --steps N",
+        &format!(
+            "config {}: there is no \"max_steps\", so transformers takes the number of steps \
+             from num_train_epochs and the dataset size, which lrsched cannot know; give \
+             --steps N",
+            epochs.display()
+        ),
     );
     lrsched()
         .args(["check", "--steps", "50", "--config"])
@@ -278,8 +332,8 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", toml.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, \
-             expr, steps, base_lr, warmup, params, expr_file, vars",
+            "config {}:2:1: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are \
+             schedule, expr, expr_file, vars, steps, base_lr, warmup, params)",
             toml.display()
         ),
     );
@@ -290,9 +344,9 @@ fn config_mistakes_exit_2_naming_the_key() {
     rejects(
         &["check", "--config", torch.to_str().unwrap()],
         &format!(
-            "config {}: unknown schedule 'cosine_with_restart'; did you mean \
-             'cosine_with_restarts'? (lrsched list shows all) (read as transformers \
-             TrainingArguments because of \"lr_scheduler_type\")",
+            "config {}:1:43: \"lr_scheduler_type\": unknown schedule 'cosine_with_restart'; \
+             did you mean 'cosine_with_restarts'? (lrsched list shows all) (read as \
+             transformers TrainingArguments because of \"lr_scheduler_type\")",
             torch.display()
         ),
     );
@@ -318,21 +372,17 @@ fn plot_svg_writes_a_chart_file_and_nothing_else() {
         .stdout("")
         .stderr("");
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.starts_with("<svg width=\"900\" height=\"500\""));
+    assert!(
+        text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"500\"")
+    );
     assert!(text.trim_end().ends_with("</svg>"));
-    for label in [
-        ">\nstep\n</text>",
-        ">\nlr\n</text>",
-        ">\nconstant_with_warmup (warmup 100)\n</text>",
-        ">\n0.0003\n</text>",
-        ">\n900\n</text>",
-    ] {
+    for label in [">step</text>", ">lr</text>", ">3e-4</text>", ">800</text>"] {
         assert!(text.contains(label), "{label:?} missing from the SVG");
     }
     assert_eq!(
-        text.matches("stroke=\"#42A5F5\"").count(),
-        2,
-        "curve and legend"
+        text.matches("stroke=\"#4e79a7\"").count(),
+        1,
+        "one curve, and no legend for a single series"
     );
 
     let overlay = lrsched()
@@ -351,8 +401,37 @@ fn plot_svg_writes_a_chart_file_and_nothing_else() {
         .unwrap();
     assert_eq!(overlay.status.code(), Some(0));
     let text = String::from_utf8(overlay.stdout).unwrap();
-    assert!(text.contains(">\nlinear\n</text>") && text.contains(">\n0.5\n</text>"));
-    assert!(text.contains("stroke=\"#EF5350\""), "a second colour");
+    assert!(text.contains(">linear</text>") && text.contains(">0.5</text>"));
+    assert!(text.contains("stroke=\"#f28e2b\""), "a second colour");
+
+    // --width, --height and --title are honoured; .png writes a PNG.
+    let png = tempdir().join("lr.png");
+    lrsched()
+        .args([
+            "plot", "--steps", "50", "--width", "320", "--height", "200", "--title", "t",
+        ])
+        .arg("--svg")
+        .arg(&png)
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr("");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // The IHDR chunk: width and height, big-endian.
+    assert_eq!(&bytes[16..24], &[0, 0, 1, 64, 0, 0, 0, 200]);
+    rejects(
+        &["plot", "--svg", "lr.jpg"],
+        "--svg lr.jpg asks for a .jpg file; lrsched writes SVG (.svg) or PNG (.png)",
+    );
+    rejects(
+        &["plot", "--svg", "lr.svg", "--width", "100"],
+        "an image of 100x500 pixels is outside what plot --svg draws: --width must be 200..=10000 and --height 150..=10000",
+    );
+    rejects(
+        &["plot", "--width", "2000"],
+        "--width 2000 is more than a terminal plot draws (1000 at most); --svg FILE draws images up to 10000 pixels",
+    );
 
     rejects(
         &["plot", "--svg", "/nonexistent/dir/lr.svg"],
@@ -397,8 +476,8 @@ fn completions_and_man_page() {
     assert!(page.contains("\\-\\-assert"));
     rejects(
         &["man", "chek"],
-        "no subcommand 'chek'; did you mean 'check'?; the subcommands are table, csv, json, \
-         plot, list, train, check, completions, man, help",
+        "no subcommand 'chek'; did you mean 'check'? (the subcommands are table, csv, json, \
+         plot, list, train, check, completions, man, help)",
     );
     closes_quietly(&["completions", "bash"]);
     closes_quietly(&["man"]);

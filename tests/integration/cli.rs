@@ -159,6 +159,17 @@ fn bad_input_exits_2_with_one_message() {
         "unknown schedule 'constant_with_warmpu'; did you mean 'constant_with_warmup'? (lrsched list shows all)",
     );
     rejects(&["csv", "--steps", "0"], "--steps must be at least 1");
+    // --set beside --expr has nothing to set, in one schedule or in an overlay.
+    for args in [
+        &["table", "--expr", "1", "--set", "T_max=5"][..],
+        &["plot", "--expr", "1", "--expr", "2", "--set", "T_max=5"],
+    ] {
+        rejects(
+            args,
+            "--set T_max=... applies to built-in schedules; an --expr takes no parameters (it \
+             can use step, steps, warmup and base_lr)",
+        );
+    }
     rejects(
         &["csv", "--base-lr", "-1"],
         "--base-lr must be a finite number >= 0 (torch rejects a negative lr), not -1",
@@ -169,7 +180,7 @@ fn bad_input_exits_2_with_one_message() {
     );
     rejects(
         &["csv", "--set", "gamma=0.5"],
-        "unknown parameter 'gamma' for constant_with_warmup; constant_with_warmup takes no parameters",
+        "unknown parameter 'gamma' for constant_with_warmup (constant_with_warmup takes no parameters)",
     );
     rejects(
         &["csv", "--schedule", "constant", "--warmup", "5"],
@@ -193,7 +204,7 @@ fn bad_input_exits_2_with_one_message() {
     rejects(
         &["csv", "--config", config.to_str().unwrap()],
         &format!(
-            "config {}: unknown key \"warmpu\"; did you mean 'warmup'?; the keys are schedule, expr, steps, base_lr, warmup, params, expr_file, vars",
+            "config {}:1:2: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are schedule, expr, expr_file, vars, steps, base_lr, warmup, params)",
             config.display()
         ),
     );
@@ -288,6 +299,112 @@ fn list_names_every_schedule() {
         .stderr("error: unknown schedule 'nope' (lrsched list shows all)\n");
 }
 
+/// stdout of a successful run.
+fn stdout(args: &[&str]) -> String {
+    let out = lrsched().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_built_in_can_be_written_library_colon_name() {
+    for entry in lrsched::schedule::registry::entries() {
+        let qualified = entry.qualified();
+        assert_eq!(
+            stdout(&["list", &qualified]),
+            stdout(&["list", &entry.to_string()]),
+            "{qualified}"
+        );
+    }
+    for (bare, qualified, set) in [
+        ("cosine", "transformers:cosine", "num_cycles=0.5"),
+        ("StepLR", "torch:StepLR", "step_size=3"),
+    ] {
+        let run = |name: &str| {
+            stdout(&[
+                "csv",
+                "--schedule",
+                name,
+                "--set",
+                set,
+                "--warmup",
+                "2",
+                "--steps",
+                "9",
+            ])
+        };
+        assert_eq!(run(qualified), run(bare), "{qualified}");
+    }
+    // A description names the schedule as lrsched writes it, and reads back the same.
+    let json: Value = serde_json::from_str(&stdout(&[
+        "json",
+        "--schedule",
+        "transformers:cosine",
+        "--steps",
+        "3",
+    ]))
+    .unwrap();
+    assert_eq!(json["schedule"]["schedule"], "cosine");
+}
+
+#[test]
+fn list_groups_by_library_and_lists_one() {
+    use lrsched::schedule::registry;
+    let all = stdout(&["list"]);
+    for library in registry::libraries() {
+        let one = stdout(&["list", library.name()]);
+        let mut lines = one.lines();
+        assert_eq!(
+            lines.next(),
+            Some(format!("{library} ({})", library.heading()).as_str())
+        );
+        let listed: Vec<String> = lines
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect();
+        let want: Vec<String> = registry::entries()
+            .filter(|e| e.library == library)
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(listed, want, "lrsched list {library}");
+        assert!(
+            all.contains(&one),
+            "lrsched list holds lrsched list {library}"
+        );
+    }
+    assert_eq!(
+        stdout(&["list", "cosine"]).lines().next(),
+        Some("cosine (transformers:cosine)")
+    );
+}
+
+#[test]
+fn unknown_libraries_and_names_are_explained() {
+    let libraries: Vec<&str> = lrsched::schedule::registry::libraries()
+        .map(|l| l.name())
+        .collect();
+    rejects(
+        &["csv", "--schedule", "pytorch:StepLR"],
+        &format!(
+            "unknown library 'pytorch' in schedule 'pytorch:StepLR'; did you mean 'torch'? \
+             (libraries: {}; lrsched list shows all)",
+            libraries.join(", ")
+        ),
+    );
+    rejects(
+        &["list", "torch:StepRL"],
+        "unknown schedule 'torch:StepRL'; did you mean 'torch:StepLR'? (lrsched list shows all)",
+    );
+    rejects(
+        &["table", "--schedule", "transformers:StepLR"],
+        "unknown schedule 'transformers:StepLR': transformers has no StepLR; did you mean \
+         'torch:StepLR'? (lrsched list shows all)",
+    );
+}
+
 pub fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -322,4 +439,74 @@ fn huge_step_counts_are_accepted() {
         .assert()
         .success()
         .stdout("step,multiplier,lr\n999999999998,1.000000000001e-12,1.000000000001e-13\n999999999999,1e-12,1e-13\n");
+}
+
+#[test]
+fn counts_are_read_as_users_write_them() {
+    for steps in ["1000", "1_000", "1e3", "1000.0", "1E+3"] {
+        let out = lrsched()
+            .args(["csv", "--steps", steps, "--every", "999"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "--steps {steps}");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap().lines().count(),
+            3,
+            "--steps {steps}: the header, step 0 and step 999"
+        );
+    }
+    for (args, message) in [
+        (
+            &["table", "--steps", "-5"][..],
+            "error: invalid value '-5' for '--steps <N>': expected a whole number of steps from 0 up, not -5.0",
+        ),
+        (
+            &["table", "--warmup", "2.5"][..],
+            "error: invalid value '2.5' for '--warmup <N>': expected a whole number of steps from 0 up, not 2.5",
+        ),
+        (
+            &["table", "--steps", "ten"][..],
+            "error: invalid value 'ten' for '--steps <N>': expected a whole number of steps, such as 1000, 1_000 or 1e3",
+        ),
+        (
+            &["table", "--every", "0"][..],
+            "error: invalid value '0' for '--every <K>': must be at least 1",
+        ),
+    ] {
+        let out = lrsched().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().next(), Some(message), "{args:?}");
+    }
+}
+
+#[test]
+fn echoed_input_never_carries_control_characters() {
+    for args in [
+        &["table", "--schedule", "cos\u{1}ine"][..],
+        &["table", "--schedule", "\u{1b}[31mred"][..],
+        &[
+            "table",
+            "--set",
+            "T_\u{1b}max=5",
+            "--schedule",
+            "CosineAnnealingLR",
+        ][..],
+        &["table", "--steps", "\u{1b}[2J"][..],
+        &["check", "--assert", "peak_lr \u{7} 1"][..],
+    ] {
+        let out = lrsched().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?}: {stderr:?}"
+        );
+        assert!(stderr.starts_with("error: "), "{stderr}");
+    }
+    rejects(
+        &["table", "--schedule", "cos\u{1}ine"],
+        "unknown schedule 'cos\\u{1}ine'; did you mean 'cosine'? (lrsched list shows all)",
+    );
 }

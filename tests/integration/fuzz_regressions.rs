@@ -1,8 +1,8 @@
 //! Inputs the fuzz targets (`fuzz/`, see FUZZING.md) found failing, kept as they were found
 //! so that the fixes stay fixed. Each test names its target, the input and the bug.
 
+use lrsched::description::Partial;
 use lrsched::schedule::params::split_assignment;
-use lrsched::spec::Partial;
 use serde_json::Value;
 
 use crate::cli::{lrsched, tempdir};

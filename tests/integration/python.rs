@@ -254,6 +254,10 @@ fn vars_come_from_flags_and_config_files() {
         "invalid --var k=abc: unknown name 'abc'; give it a value with --var abc=VALUE (the source uses abc; lrsched gives step (the step), steps, warmup, base_lr)\n    abc\n    ^^^",
     );
     crate::cli::rejects(
+        &["csv", "--config", "-", "--expr-file", "-"],
+        "--config - and --expr-file - both read stdin; give one of them a file",
+    );
+    crate::cli::rejects(
         &["csv", "--var", "k=1", "--schedule", "cosine"],
         "--var k=... gives a value to a name of an --expr; a built-in schedule takes --set KEY=VALUE",
     );

@@ -2,7 +2,7 @@
 //! through the library, and the command end to end.
 
 use assert_cmd::Command;
-use lrsched::spec::Partial;
+use lrsched::description::Partial;
 use lrsched::train::{Dataset, Linear, Optimizer, Row, Training};
 use serde_json::Value;
 
@@ -64,8 +64,7 @@ fn run(g: &Golden) -> Vec<Row> {
     }
     .resolve()
     .unwrap()
-    .build()
-    .unwrap();
+    .into_schedule();
     Training::new(&data, model, optimizer, schedule.as_ref(), steps)
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
@@ -372,7 +371,7 @@ fn bad_data_is_rejected_with_file_line_and_reason() {
     rejects(
         &["--init", &short],
         &format!(
-            "{short}:2: \"weight\" has 2 values, but the data has 10 features (Linear(10, 1) needs 10)"
+            "{short}:2:3: \"weight\" has 2 values, but the data has 10 features (Linear(10, 1) needs 10)"
         ),
     );
     rejects(

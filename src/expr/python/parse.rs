@@ -829,43 +829,43 @@ impl Parser<'_> {
             body.push(Stmt::Return(value, start.start..end));
             return Ok(());
         }
-        if let Tok::Name(n) = self.peek().clone() {
-            if !KEYWORDS.contains(&n.as_str()) {
-                let next = self.peek_at(1).clone();
-                let aug = match next {
-                    Tok::Op("+=") => Some(BinOp::Add),
-                    Tok::Op("-=") => Some(BinOp::Sub),
-                    Tok::Op("*=") => Some(BinOp::Mul),
-                    Tok::Op("/=") => Some(BinOp::Div),
-                    Tok::Op("//=") => Some(BinOp::FloorDiv),
-                    Tok::Op("%=") => Some(BinOp::Mod),
-                    Tok::Op("**=") => Some(BinOp::Pow),
-                    _ => None,
-                };
-                if aug.is_some() || next == Tok::Op("=") {
-                    self.pos += 2;
-                    if self.is_name("lambda") {
-                        return Err(unsupported("a lambda inside the def is", self.span()));
-                    }
+        if let Tok::Name(n) = self.peek().clone()
+            && !KEYWORDS.contains(&n.as_str())
+        {
+            let next = self.peek_at(1).clone();
+            let aug = match next {
+                Tok::Op("+=") => Some(BinOp::Add),
+                Tok::Op("-=") => Some(BinOp::Sub),
+                Tok::Op("*=") => Some(BinOp::Mul),
+                Tok::Op("/=") => Some(BinOp::Div),
+                Tok::Op("//=") => Some(BinOp::FloorDiv),
+                Tok::Op("%=") => Some(BinOp::Mod),
+                Tok::Op("**=") => Some(BinOp::Pow),
+                _ => None,
+            };
+            if aug.is_some() || next == Tok::Op("=") {
+                self.pos += 2;
+                if self.is_name("lambda") {
+                    return Err(unsupported("a lambda inside the def is", self.span()));
+                }
+                let value = self.test()?;
+                if self.is_op("=") {
+                    return Err(unsupported("chained assignment is", self.span()));
+                }
+                if self.is_op(",") {
+                    return Err(unsupported("tuples are", self.span()));
+                }
+                body.push(Stmt::Assign(n, start, aug, value));
+                return Ok(());
+            }
+            if next == Tok::Op(":") {
+                self.pos += 2;
+                self.skip_annotation(&["=", ";"])?;
+                if self.eat_op("=") {
                     let value = self.test()?;
-                    if self.is_op("=") {
-                        return Err(unsupported("chained assignment is", self.span()));
-                    }
-                    if self.is_op(",") {
-                        return Err(unsupported("tuples are", self.span()));
-                    }
-                    body.push(Stmt::Assign(n, start, aug, value));
-                    return Ok(());
+                    body.push(Stmt::Assign(n, start, None, value));
                 }
-                if next == Tok::Op(":") {
-                    self.pos += 2;
-                    self.skip_annotation(&["=", ";"])?;
-                    if self.eat_op("=") {
-                        let value = self.test()?;
-                        body.push(Stmt::Assign(n, start, None, value));
-                    }
-                    return Ok(());
-                }
+                return Ok(());
             }
         }
         let e = self.test()?;

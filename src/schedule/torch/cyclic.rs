@@ -1,6 +1,6 @@
 //! `CyclicLR`: torch's closed form per step, with the lr bounds it sets itself.
 
-use super::{Failure, rejected};
+use super::{CYCLE_MOMENTUM, Raise, base_momentum, max_momentum, rejected};
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -27,8 +27,9 @@ enum Mode {
 /// `x <= ratio` else `(x - 1) / (ratio - 1)`, and `lr = base_lr + (max_lr - base_lr) * s *
 /// scale_fn`. The lr is absolute: torch overwrites the optimizer's lr with `base_lr`, so
 /// `--base-lr` only enters the multiplier column. With the built-in modes torch ignores
-/// `scale_mode` (it sets 'cycle' for the triangular modes, 'iterations' for exp_range), and
-/// the momentum arguments never change the lr.
+/// `scale_mode` (it sets 'cycle' for the triangular modes, 'iterations' for exp_range).
+/// With `cycle_momentum` it also sets the optimizer's momentum (SGD's `momentum`, Adam's
+/// `betas[0]`) each step, which `lrsched train` uses; it never changes the lr.
 #[derive(Debug)]
 struct CyclicLr {
     base_lr: f64,
@@ -39,7 +40,9 @@ struct CyclicLr {
     gamma: f64,
     /// The optimizer's lr, for the multiplier column.
     optimizer_lr: f64,
-    failure: Option<Failure>,
+    /// `(base_momentum, max_momentum)` when `cycle_momentum` is true.
+    momentum: Option<(f64, f64)>,
+    failure: Option<Raise>,
 }
 
 impl CyclicLr {
@@ -88,8 +91,10 @@ impl CyclicLr {
     }
 }
 
-impl Schedule for CyclicLr {
-    fn at(&self, step: u64) -> Point {
+impl CyclicLr {
+    /// `scale_factor` (the position in the cycle, 0 to 1 and back) and `scale_fn` at `step`.
+    #[inline]
+    fn position(&self, step: u64) -> (f64, f64) {
         let cycle = self.cycle(step);
         let x = 1.0 + step as f64 / self.total_size - cycle;
         let scale_factor = if x <= self.step_ratio {
@@ -97,18 +102,34 @@ impl Schedule for CyclicLr {
         } else {
             (x - 1.0) / (self.step_ratio - 1.0)
         };
-        let base_height = (self.max_lr - self.base_lr) * scale_factor;
         let scale = match (self.mode, self.power(step)) {
             (Mode::Triangular2, Some(p)) => 1.0 / p,
             (Mode::ExpRange, Some(p)) => p,
             _ => 1.0,
         };
+        (scale_factor, scale)
+    }
+}
+
+impl Schedule for CyclicLr {
+    fn at(&self, step: u64) -> Point {
+        let (scale_factor, scale) = self.position(step);
+        let base_height = (self.max_lr - self.base_lr) * scale_factor;
         let lr = self.base_lr + base_height * scale;
         Point::from_lr(step, lr, self.optimizer_lr)
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(self.failure.as_ref())
+        Raise::last_defined_step(self.failure.as_ref())
+    }
+
+    /// `max_momentum - (max_momentum - base_momentum) * scale_factor * scale_fn`: the
+    /// momentum moves against the lr.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        let (base_momentum, max_momentum) = self.momentum?;
+        let (scale_factor, scale) = self.position(step);
+        let base_height = (max_momentum - base_momentum) * scale_factor;
+        Some(max_momentum - base_height * scale)
     }
 }
 
@@ -124,11 +145,16 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         _ => Mode::Triangular,
     };
     let gamma = params.float("gamma")?;
-    // Accepted as torch accepts them; none of them changes the lr (see the doc comment).
+    // Accepted as torch accepts it; it does not change the lr (see the doc comment).
     params.choice("scale_mode")?;
-    params.bool("cycle_momentum")?;
-    params.float("base_momentum")?;
-    params.float("max_momentum")?;
+    let momentum = if params.bool("cycle_momentum")? {
+        Some((
+            params.float("base_momentum")?,
+            params.float("max_momentum")?,
+        ))
+    } else {
+        None
+    };
 
     for (name, size) in [
         ("step_size_up", step_size_up),
@@ -174,9 +200,10 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         mode,
         gamma,
         optimizer_lr: ctx.base_lr,
+        momentum,
         failure: None,
     };
-    schedule.failure = schedule.first_raising_step().map(|step| Failure {
+    schedule.failure = schedule.first_raising_step().map(|step| Raise {
         step,
         what: match mode {
             Mode::ExpRange => format!(
@@ -189,7 +216,7 @@ fn build_cyclic_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> 
         },
         fix: "evaluate fewer --steps".into(),
     });
-    Failure::check(schedule.failure.as_ref(), CLASS, ctx)?;
+    Raise::check(schedule.failure.as_ref(), CLASS, ctx)?;
     Ok(Box::new(schedule))
 }
 
@@ -248,24 +275,9 @@ pub(super) const CYCLIC_LR: Entry = Entry {
             default: ParamDefault::Str("cycle"),
             doc: "accepted for compatibility; torch overrides it for the built-in modes",
         },
-        ParamSpec {
-            name: "cycle_momentum",
-            kind: ParamKind::Bool,
-            default: ParamDefault::Bool(true),
-            doc: "cycles the optimizer's momentum; does not change the lr",
-        },
-        ParamSpec {
-            name: "base_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.8),
-            doc: "lower momentum bound; does not change the lr",
-        },
-        ParamSpec {
-            name: "max_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.9),
-            doc: "upper momentum bound; does not change the lr",
-        },
+        CYCLE_MOMENTUM,
+        base_momentum(0.8),
+        max_momentum(0.9),
     ],
     takes_warmup: true,
     build: build_cyclic_lr,

@@ -6,8 +6,15 @@
 //! warmup in front of it when `--warmup` is given (see [`super::combine`]).
 
 mod chainable;
+mod constant;
+mod cosine_annealing;
 mod cyclic;
+mod exponential;
+mod linear;
+mod multi_step;
 mod one_cycle;
+mod polynomial;
+mod step;
 #[cfg(test)]
 mod tests;
 mod warm_restarts;
@@ -15,18 +22,19 @@ mod warm_restarts;
 use std::fmt;
 
 use super::Context;
+use super::params::{ParamDefault, ParamKind, ParamSpec};
 use super::registry::Entry;
 use crate::error::Error;
 
 /// The torch entries of the registry, in the order of the command-line contract.
 pub static ENTRIES: &[Entry] = &[
-    chainable::STEP_LR,
-    chainable::MULTI_STEP_LR,
-    chainable::CONSTANT_LR,
-    chainable::LINEAR_LR,
-    chainable::EXPONENTIAL_LR,
-    chainable::POLYNOMIAL_LR,
-    chainable::COSINE_ANNEALING_LR,
+    step::STEP_LR,
+    multi_step::MULTI_STEP_LR,
+    constant::CONSTANT_LR,
+    linear::LINEAR_LR,
+    exponential::EXPONENTIAL_LR,
+    polynomial::POLYNOMIAL_LR,
+    cosine_annealing::COSINE_ANNEALING_LR,
     cyclic::CYCLIC_LR,
     one_cycle::ONE_CYCLE_LR,
     warm_restarts::COSINE_ANNEALING_WARM_RESTARTS,
@@ -62,7 +70,7 @@ impl Start {
 /// A step at which torch raises while stepping the scheduler (a division by zero, a step
 /// past `OneCycleLR`'s `total_steps`): the scheduler is defined only before it.
 #[derive(Clone, Debug, PartialEq)]
-struct Failure {
+struct Raise {
     /// The scheduler's own step (`last_epoch`) at which torch raises.
     step: u64,
     /// What torch raises and why, e.g. `ZeroDivisionError (T_max=0.0)`.
@@ -71,17 +79,17 @@ struct Failure {
     fix: String,
 }
 
-impl Failure {
+impl Raise {
     /// The last step before the failure. A failure at step 0 (only ever at `SequentialLR`'s
     /// milestone; failures in the constructor are rejected outright) leaves no step defined,
     /// which `Option<u64>` cannot say: it reports step 0, one too many.
-    fn last_defined_step(failure: Option<&Failure>) -> Option<u64> {
+    fn last_defined_step(failure: Option<&Raise>) -> Option<u64> {
         failure.map(|f| f.step.saturating_sub(1))
     }
 
     /// An error when the steps that `ctx` evaluates reach the failure: the scheduler runs at
     /// its own steps `0 .. steps - warmup`, so like torch we only fail if it gets there.
-    fn check(failure: Option<&Failure>, class: &str, ctx: &Context) -> Result<(), Error> {
+    fn check(failure: Option<&Raise>, class: &str, ctx: &Context) -> Result<(), Error> {
         let Some(f) = failure else { return Ok(()) };
         let evaluated = ctx.steps.saturating_sub(ctx.warmup);
         if f.step < evaluated {
@@ -106,4 +114,48 @@ impl Failure {
 /// A parameter value that torch's constructor rejects, with torch's own message.
 fn rejected(class: &str, name: &str, value: impl fmt::Display, reason: &str) -> Error {
     Error::input(format!("{class} {name}={value}: {reason}"))
+}
+
+/// `gamma=0.1` of `StepLR` and `MultiStepLR`.
+const DECAY_GAMMA: ParamSpec = ParamSpec {
+    name: "gamma",
+    kind: ParamKind::Float,
+    default: ParamDefault::Float(0.1),
+    doc: "multiplicative factor of the decay",
+};
+
+/// `eta_min=0.0` of `CosineAnnealingLR` and `CosineAnnealingWarmRestarts`.
+const ETA_MIN: ParamSpec = ParamSpec {
+    name: "eta_min",
+    kind: ParamKind::Float,
+    default: ParamDefault::Float(0.0),
+    doc: "minimum learning rate (absolute, not a multiplier)",
+};
+
+/// `cycle_momentum=True` of `CyclicLR` and `OneCycleLR`.
+const CYCLE_MOMENTUM: ParamSpec = ParamSpec {
+    name: "cycle_momentum",
+    kind: ParamKind::Bool,
+    default: ParamDefault::Bool(true),
+    doc: "cycles the optimizer's momentum (SGD momentum, Adam betas[0]) against the lr, as lrsched train does; never changes the lr",
+};
+
+/// `base_momentum` of `CyclicLR` (0.8) and `OneCycleLR` (0.85).
+const fn base_momentum(default: f64) -> ParamSpec {
+    ParamSpec {
+        name: "base_momentum",
+        kind: ParamKind::Float,
+        default: ParamDefault::Float(default),
+        doc: "lower momentum bound; does not change the lr",
+    }
+}
+
+/// `max_momentum` of `CyclicLR` (0.9) and `OneCycleLR` (0.95).
+const fn max_momentum(default: f64) -> ParamSpec {
+    ParamSpec {
+        name: "max_momentum",
+        kind: ParamKind::Float,
+        default: ParamDefault::Float(default),
+        doc: "upper momentum bound; does not change the lr",
+    }
 }

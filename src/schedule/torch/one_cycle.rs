@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use super::{Failure, rejected};
+use super::{CYCLE_MOMENTUM, Raise, base_momentum, max_momentum, rejected};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
@@ -40,6 +40,10 @@ struct Phase {
     end_step: f64,
     start_lr: f64,
     end_lr: f64,
+    /// The momentum at the phase's start and end (`max_momentum` where the lr is low,
+    /// `base_momentum` where it peaks).
+    start_momentum: f64,
+    end_momentum: f64,
 }
 
 /// `OneCycleLR(optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
@@ -54,30 +58,42 @@ struct Phase {
 /// step 0 is `max_lr - (max_lr - initial)`, which is `initial` only up to rounding; step `T`
 /// extrapolates the last phase; step `T + 1` makes torch raise (`Tried to step ...`); a
 /// phase of zero length divides by zero. The lr is absolute (`--base-lr` only enters the
-/// multiplier column), and the momentum arguments never change it.
+/// multiplier column). With `cycle_momentum` it also anneals the optimizer's momentum
+/// (SGD's `momentum`, Adam's `betas[0]`) from `max_momentum` to `base_momentum` and back,
+/// against the lr, which `lrsched train` uses; the momentum never changes the lr.
 #[derive(Debug)]
 struct OneCycleLr {
     phases: Vec<Phase>,
     anneal: Anneal,
     /// The optimizer's lr, for the multiplier column.
     optimizer_lr: f64,
+    /// Whether the momentum is cycled (`cycle_momentum`).
+    cycle_momentum: bool,
     /// `Tried to step total_steps + 1 times`, or an earlier division by zero.
-    failure: Failure,
+    failure: Raise,
 }
 
 impl OneCycleLr {
-    fn lr(&self, step: u64) -> f64 {
+    /// The phase of `step` and how far into it the step is.
+    #[inline]
+    fn phase(&self, step: u64) -> Option<(&Phase, f64)> {
         let step_num = step as f64;
         let mut start_step = 0.0;
         let last = self.phases.len() - 1;
         for (i, phase) in self.phases.iter().enumerate() {
             if step_num <= phase.end_step || i == last {
                 let pct = (step_num - start_step) / (phase.end_step - start_step);
-                return self.anneal.apply(phase.start_lr, phase.end_lr, pct);
+                return Some((phase, pct));
             }
             start_step = phase.end_step;
         }
-        f64::NAN
+        None
+    }
+
+    fn lr(&self, step: u64) -> f64 {
+        self.phase(step).map_or(f64::NAN, |(phase, pct)| {
+            self.anneal.apply(phase.start_lr, phase.end_lr, pct)
+        })
     }
 }
 
@@ -87,7 +103,19 @@ impl Schedule for OneCycleLr {
     }
 
     fn last_defined_step(&self) -> Option<u64> {
-        Failure::last_defined_step(Some(&self.failure))
+        Raise::last_defined_step(Some(&self.failure))
+    }
+
+    /// The momentum annealed through the same phases as the lr, in the opposite
+    /// direction, when `cycle_momentum` is true.
+    fn momentum(&self, step: u64) -> Option<f64> {
+        if !self.cycle_momentum {
+            return None;
+        }
+        self.phase(step).map(|(phase, pct)| {
+            self.anneal
+                .apply(phase.start_momentum, phase.end_momentum, pct)
+        })
     }
 
     /// The last phase ends at `T - 1`; step `T`, which torch still allows, extrapolates it
@@ -186,10 +214,10 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
     let three_phase = params.bool("three_phase")?;
     let div_factor = params.float("div_factor")?;
     let final_div_factor = params.float("final_div_factor")?;
-    // Accepted as torch accepts them; they cycle the momentum, never the lr.
-    params.bool("cycle_momentum")?;
-    params.float("base_momentum")?;
-    params.float("max_momentum")?;
+    // They cycle the momentum, never the lr.
+    let cycle_momentum = params.bool("cycle_momentum")?;
+    let base_m = params.float("base_momentum")?;
+    let max_m = params.float("max_momentum")?;
     let anneal = match params.choice("anneal_strategy")? {
         "linear" => Anneal::Linear,
         _ => Anneal::Cos,
@@ -230,16 +258,22 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
                 end_step: pct_start * t - 1.0,
                 start_lr: initial_lr,
                 end_lr: max_lr,
+                start_momentum: max_m,
+                end_momentum: base_m,
             },
             Phase {
                 end_step: 2.0 * pct_start * t - 2.0,
                 start_lr: max_lr,
                 end_lr: initial_lr,
+                start_momentum: base_m,
+                end_momentum: max_m,
             },
             Phase {
                 end_step: t - 1.0,
                 start_lr: initial_lr,
                 end_lr: min_lr,
+                start_momentum: max_m,
+                end_momentum: max_m,
             },
         ]
     } else {
@@ -248,16 +282,20 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
                 end_step: pct_start * t - 1.0,
                 start_lr: initial_lr,
                 end_lr: max_lr,
+                start_momentum: max_m,
+                end_momentum: base_m,
             },
             Phase {
                 end_step: t - 1.0,
                 start_lr: max_lr,
                 end_lr: min_lr,
+                start_momentum: base_m,
+                end_momentum: max_m,
             },
         ]
     };
 
-    let past_the_end = Failure {
+    let past_the_end = Raise {
         step: total.saturating_add(1),
         what: format!(
             "ValueError (\"Tried to step {} times. The specified number of total steps is \
@@ -286,18 +324,19 @@ fn build_one_cycle_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule
                 zero_length(phase)
             )));
         }
-        Some((step, phase)) if step < past_the_end.step => Failure {
+        Some((step, phase)) if step < past_the_end.step => Raise {
             step,
             what: zero_length(phase),
             fix: "change pct_start or total_steps".into(),
         },
         _ => past_the_end,
     };
-    Failure::check(Some(&failure), CLASS, ctx)?;
+    Raise::check(Some(&failure), CLASS, ctx)?;
     Ok(Box::new(OneCycleLr {
         phases,
         anneal,
         optimizer_lr: ctx.base_lr,
+        cycle_momentum,
         failure,
     }))
 }
@@ -357,24 +396,9 @@ pub(super) const ONE_CYCLE_LR: Entry = Entry {
             default: ParamDefault::Str("cos"),
             doc: "shape of each phase",
         },
-        ParamSpec {
-            name: "cycle_momentum",
-            kind: ParamKind::Bool,
-            default: ParamDefault::Bool(true),
-            doc: "cycles the optimizer's momentum; does not change the lr",
-        },
-        ParamSpec {
-            name: "base_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.85),
-            doc: "lower momentum bound; does not change the lr",
-        },
-        ParamSpec {
-            name: "max_momentum",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.95),
-            doc: "upper momentum bound; does not change the lr",
-        },
+        CYCLE_MOMENTUM,
+        base_momentum(0.85),
+        max_momentum(0.95),
         ParamSpec {
             name: "div_factor",
             kind: ParamKind::Float,

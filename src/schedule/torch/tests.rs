@@ -1,9 +1,11 @@
 //! Tests of the torch schedulers through the registry, as the command line builds them.
 
+use std::sync::Arc;
+
+use crate::description::Partial;
 use crate::error::Result;
 use crate::schedule::params::Raw;
 use crate::schedule::{Point, Schedule};
-use crate::spec::Partial;
 
 /// `(schedule, --steps, --warmup, --base-lr, --set ...)`.
 fn partial(name: &str, steps: u64, warmup: u64, base_lr: f64, set: &[&str]) -> Partial {
@@ -21,8 +23,10 @@ fn partial(name: &str, steps: u64, warmup: u64, base_lr: f64, set: &[&str]) -> P
     }
 }
 
-fn build(name: &str, steps: u64, warmup: u64, set: &[&str]) -> Result<Box<dyn Schedule>> {
-    partial(name, steps, warmup, 0.1, set).resolve()?.build()
+fn build(name: &str, steps: u64, warmup: u64, set: &[&str]) -> Result<Arc<dyn Schedule>> {
+    Ok(partial(name, steps, warmup, 0.1, set)
+        .resolve()?
+        .into_schedule())
 }
 
 fn lrs(name: &str, steps: u64, warmup: u64, set: &[&str]) -> Result<Vec<f64>> {
@@ -162,7 +166,7 @@ fn behind_a_warmup_the_milestone_uses_the_closed_form() -> Result<()> {
             &["T_max=5", "eta_min=0.03"],
         )
         .resolve()?
-        .build()?;
+        .into_schedule();
         Ok(schedule.at(warmup).lr)
     };
     assert_eq!(first(0)?, base);
@@ -197,7 +201,7 @@ fn absolute_schedulers_ignore_base_lr() -> Result<()> {
         &["base_lr=0.01", "max_lr=0.1", "step_size_up=2"],
     )
     .resolve()?
-    .build()?;
+    .into_schedule();
     let points: Vec<Point> = cyclic.points(0).take(3).collect();
     assert_eq!(points[0].lr, 0.01);
     assert_eq!(points[2].lr, 0.1);

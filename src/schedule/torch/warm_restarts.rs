@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use super::rejected;
+use super::{ETA_MIN, rejected};
 use crate::error::Result;
 use crate::schedule::params::{ParamDefault, ParamKind, ParamSpec, Params};
 use crate::schedule::registry::{Entry, Library};
@@ -104,12 +104,7 @@ pub(super) const COSINE_ANNEALING_WARM_RESTARTS: Entry = Entry {
             default: ParamDefault::Int(1),
             doc: "factor by which each period is longer than the previous, an integer >= 1",
         },
-        ParamSpec {
-            name: "eta_min",
-            kind: ParamKind::Float,
-            default: ParamDefault::Float(0.0),
-            doc: "minimum learning rate (absolute, not a multiplier)",
-        },
+        ETA_MIN,
     ],
     takes_warmup: true,
     build: build_warm_restarts,

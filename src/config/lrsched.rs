@@ -1,0 +1,118 @@
+//! lrsched's own format, in JSON or TOML: the keys of the flags, which is what `lrsched
+//! json` writes as its `schedule`, so a run can be saved and replayed.
+
+use serde::Deserialize;
+
+use super::document::{Document, Format};
+use super::partial::{Origins, Partial};
+use super::value;
+use crate::error::{Error, Result};
+use crate::expr::python;
+use crate::schedule::params::Raw;
+
+/// lrsched's own format.
+pub const FORMAT: Format = Format {
+    name: "lrsched",
+    is_marker: |key| keys().contains(&key),
+    keys,
+    read,
+};
+
+/// The keys of the format, in the order `lrsched json` writes them.
+pub fn keys() -> &'static [&'static str] {
+    value::field_names::<Config>()
+}
+
+/// A config file of lrsched's own; every key is a flag's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    /// `--schedule`.
+    #[serde(default, deserialize_with = "value::schedule")]
+    schedule: Option<String>,
+    /// `--expr`.
+    #[serde(default, deserialize_with = "value::text")]
+    expr: Option<String>,
+    /// `--expr-file`: the file the expression is read from.
+    #[serde(default, deserialize_with = "value::text")]
+    expr_file: Option<String>,
+    /// `--var`, as an object of names to values.
+    #[serde(default, deserialize_with = "value::vars")]
+    vars: Option<Vec<(String, String)>>,
+    /// `--steps`.
+    #[serde(default, deserialize_with = "value::steps")]
+    steps: Option<u64>,
+    /// `--base-lr`.
+    #[serde(default, deserialize_with = "value::lr")]
+    base_lr: Option<f64>,
+    /// `--warmup`.
+    #[serde(default, deserialize_with = "value::warmup")]
+    warmup: Option<u64>,
+    /// `--set`, as an object.
+    #[serde(default, deserialize_with = "value::params")]
+    params: Option<Vec<(String, Raw)>>,
+}
+
+fn read(document: &Document<'_>) -> Result<Partial> {
+    let config: Config = document.deserialize()?;
+    let params = config.params.unwrap_or_default();
+    let vars = config.vars.unwrap_or_default();
+    // Checked here rather than when resolving, so that a bad value is shown where it is.
+    let var_locations = document.entry_locations("vars", vars.iter().map(|(n, _)| n.as_str()));
+    for ((name, text), at) in vars.iter().zip(&var_locations) {
+        if let Err(e) = python::literal(text) {
+            let at = at.clone().unwrap_or_else(|| document.location_of("vars"));
+            return Err(Error::input(format!(
+                "config {at}: invalid \"vars\" {name}={text}: {}",
+                e.replace('\n', "\n  ")
+            )));
+        }
+    }
+    // The key the expression comes from, for the messages about it.
+    let (expr, expr_key) = match (config.expr, &config.expr_file) {
+        (Some(_), Some(_)) => {
+            return Err(document.error_at(
+                "expr_file",
+                "give either \"expr\" or \"expr_file\", not both",
+            ));
+        }
+        (None, Some(path)) => (
+            Some(
+                super::read_expr_file(path)
+                    .map_err(|e| document.error_at("expr_file", e.to_string()))?,
+            ),
+            "expr_file",
+        ),
+        (expr, None) => (expr, "expr"),
+    };
+    if expr.is_some() {
+        if config.schedule.is_some() {
+            return Err(document.error_at(
+                expr_key,
+                format!("give either \"schedule\" or \"{expr_key}\", not both"),
+            ));
+        }
+        if !params.is_empty() {
+            return Err(document.error_at(
+                "params",
+                "\"params\" apply to built-in schedules; an \"expr\" takes no parameters \
+                 (it can use step, steps, warmup and base_lr)",
+            ));
+        }
+    }
+    let origins = Origins {
+        expr: expr.as_ref().map(|_| document.location_of(expr_key)),
+        params: document.param_locations("params", &params),
+    };
+    Ok(Partial {
+        schedule: config.schedule,
+        expr,
+        steps: config.steps,
+        base_lr: config.base_lr,
+        warmup: config.warmup,
+        params,
+        vars,
+        origins,
+        ..Partial::default()
+    })
+}

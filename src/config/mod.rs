@@ -1,0 +1,142 @@
+//! Config files for `--config`: each format in its own file, every one read with serde
+//! into the same [`Partial`] that command-line flags override (see description.rs, which
+//! calls this module and never the other way round).
+//!
+//! The syntax comes from the file name (`.json`, `.toml`; `.yaml`/`.yml` is not supported
+//! yet) or, for other names and `--config -`, from the content. The format comes from the
+//! keys: each [`Format`] names the keys that mark it, and a document no format claims is
+//! read as the first of [`FORMATS`], lrsched's own. Every error names the file and the line
+//! and column of the offending key or value.
+//!
+//! Adding a format is one file beside this one that defines `pub const FORMAT: Format`,
+//! and its name in the `formats!` line below.
+
+mod document;
+mod partial;
+#[cfg(test)]
+mod tests;
+mod value;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::suggest::closest;
+
+pub use document::{Document, Format, Syntax};
+pub use partial::{Location, OpenSteps, Origins, Partial};
+
+/// Declares each format's module and lists its `FORMAT`, in order.
+macro_rules! formats {
+    ($($module:ident),+ $(,)?) => {
+        $(pub mod $module;)+
+        /// The formats, lrsched's own first: a document that no format's keys mark is read
+        /// as the first.
+        pub const FORMATS: &[&Format] = &[$(&$module::FORMAT),+];
+    };
+}
+
+formats![lrsched, training_args];
+
+/// Reads the config file at `path`, naming it in every error.
+pub fn read(path: &Path) -> Result<Partial> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(format!("cannot read config {}: {e}", path.display())))?;
+    let file = path.display().to_string();
+    parse(&file, &text, Syntax::detect(Some(path), &text))
+}
+
+/// Parses the text of a config file named `file` (for messages), in whichever format its
+/// keys show. A UTF-8 byte order mark is skipped.
+pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if syntax == Syntax::Yaml {
+        return Err(Error::input(format!(
+            "config {file}: YAML configs are not supported yet; write the file as JSON or TOML"
+        )));
+    }
+    let document = Document::new(file, text, syntax)?;
+    let claims: Vec<(&Format, Vec<&str>)> = FORMATS
+        .iter()
+        .map(|format| {
+            let markers = document
+                .keys()
+                .iter()
+                .map(String::as_str)
+                .filter(|k| (format.is_marker)(k))
+                .collect::<Vec<_>>();
+            (*format, markers)
+        })
+        .filter(|(_, markers)| !markers.is_empty())
+        .collect();
+    match claims.as_slice() {
+        [] => {
+            misspelt_marker(&document)?;
+            (FORMATS[0].read)(&document)
+        }
+        // lrsched's own format needs no explanation of why it was chosen.
+        [(format, _)] if std::ptr::eq(*format, FORMATS[0]) => (format.read)(&document),
+        [(format, markers)] => (format.read)(&document).map_err(|e| match e {
+            Error::Input(message) => Error::input(format!(
+                "{message} (read as {} because of \"{}\")",
+                format.name, markers[0]
+            )),
+            other => other,
+        }),
+        [(first, first_keys), (second, second_keys), ..] => Err(document.error_at(
+            second_keys[0],
+            format!(
+                "mixes {} keys ({}) with {} keys ({}); use one format or the other",
+                first.name,
+                quoted(first_keys),
+                second.name,
+                quoted(second_keys)
+            ),
+        )),
+    }
+}
+
+/// A document no format claims is read as lrsched's own, whose error for a key that
+/// another format reads (misspelt, or it would have claimed the file) should name that
+/// format: `lr_scheduler_typ` means transformers' `lr_scheduler_type`.
+fn misspelt_marker(document: &Document<'_>) -> Result<()> {
+    let own = (FORMATS[0].keys)();
+    for key in document.keys() {
+        if own.contains(&key.as_str()) || closest(key, own.iter().copied()).is_some() {
+            continue;
+        }
+        for format in &FORMATS[1..] {
+            let near = closest(key, (format.keys)().iter().copied())
+                .filter(|field| document::is_typo(key, field));
+            if let Some(field) = near {
+                return Err(document.error_at(
+                    key,
+                    format!(
+                        "unknown key \"{key}\"; did you mean '{field}' (a {} key)?",
+                        format.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The text of an `--expr-file` or a config's `expr_file` (`-` reads standard input).
+pub fn read_expr_file(path: &str) -> Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| Error::input(format!("cannot read --expr-file {path}: {e}")))?;
+    Ok(text)
+}
+
+fn quoted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
