@@ -14,6 +14,8 @@ use lrsched::output::csv::Csv;
 
 const STEPS: u64 = 10_000_000;
 const EXPR: &str = "0.5*(1+cos(pi*step/steps))";
+const LAMBDA: &str = "lambda step: 0.5*(1+math.cos(math.pi*step/steps))";
+const CHECK_STEPS: u64 = 50_000_000;
 const RUNS: usize = 5;
 
 /// Counts bytes and throws them away, so the measurement is formatting, not the disk.
@@ -111,7 +113,23 @@ fn main() {
         floor_time,
         floor_time.0,
     );
-    let cases: [(&str, Partial); 3] = [
+    let cases: [(&str, Partial); 5] = [
+        (
+            "--expr \"lambda step: 0.5*(1+math.cos(math.pi*step/steps))\"",
+            Partial {
+                expr: Some(LAMBDA.into()),
+                steps: Some(STEPS),
+                ..Partial::default()
+            },
+        ),
+        (
+            "--schedule cosine",
+            Partial {
+                schedule: Some("cosine".into()),
+                steps: Some(STEPS),
+                ..Partial::default()
+            },
+        ),
         (
             "--expr \"0.5*(1+cos(pi*step/steps))\"",
             Partial {
@@ -160,5 +178,119 @@ fn main() {
         if cores == 1 {
             break;
         }
+    }
+    check_section(&wanted);
+    fill_section(&wanted);
+}
+
+/// Evaluation alone (`Schedule::fill`, batches of 1024, one thread), the built-in and the
+/// pasted cosines interleaved round by round, so that a busy machine slows all alike; the
+/// best round of each.
+fn fill_section(wanted: &dyn Fn(&str) -> bool) {
+    const FILL_STEPS: u64 = 20_000_000;
+    const ROUNDS: usize = 9;
+    if !wanted("fill") {
+        return;
+    }
+    println!(
+        "\n{FILL_STEPS} steps of `Schedule::fill`, 1 thread, best of {ROUNDS} interleaved rounds"
+    );
+    let cases = [
+        ("fill --schedule cosine", Some("cosine"), None),
+        (
+            "fill --expr \"0.5*(1+cos(pi*step/steps))\"",
+            None,
+            Some(EXPR),
+        ),
+        (
+            "fill --expr \"lambda step: 0.5*(1+math.cos(math.pi*step/steps))\"",
+            None,
+            Some(LAMBDA),
+        ),
+    ];
+    let schedules: Vec<_> = cases
+        .iter()
+        .filter_map(|(name, schedule, expr)| {
+            let partial = Partial {
+                schedule: schedule.map(str::to_string),
+                expr: expr.map(str::to_string),
+                steps: Some(FILL_STEPS),
+                ..Partial::default()
+            };
+            Some((*name, partial.resolve().ok()?.into_schedule()))
+        })
+        .collect();
+    let mut best = vec![Duration::MAX; schedules.len()];
+    let blank = lrsched::Point {
+        step: 0,
+        multiplier: 0.0,
+        lr: 0.0,
+    };
+    let mut batch = vec![blank; 1024];
+    for _ in 0..ROUNDS {
+        for (i, (_, schedule)) in schedules.iter().enumerate() {
+            let start = Instant::now();
+            let mut sum = 0.0;
+            let mut from = 0;
+            while from < FILL_STEPS {
+                schedule.fill(from, &mut batch);
+                sum += batch[0].lr;
+                from += batch.len() as u64;
+            }
+            black_box(sum);
+            best[i] = best[i].min(start.elapsed());
+        }
+    }
+    for ((name, _), time) in schedules.iter().zip(&best) {
+        println!(
+            "{name:<72} {:>8.3} s  {:>5.1} ns/step  {:>5.2}x the built-in",
+            time.as_secs_f64(),
+            time.as_secs_f64() * 1e9 / FILL_STEPS as f64,
+            time.as_secs_f64() / best[0].as_secs_f64()
+        );
+    }
+}
+
+/// `lrsched check` of the cosine, built in and pasted: evaluation and the reduction, no
+/// formatting.
+fn check_section(wanted: &dyn Fn(&str) -> bool) {
+    println!("\n{CHECK_STEPS} steps of `check`, best of {RUNS} runs, all cores");
+    let cases = [
+        ("check --schedule cosine", Some("cosine"), None),
+        (
+            "check --expr \"0.5*(1+cos(pi*step/steps))\"",
+            None,
+            Some(EXPR),
+        ),
+        (
+            "check --expr \"lambda step: 0.5*(1+math.cos(math.pi*step/steps))\"",
+            None,
+            Some(LAMBDA),
+        ),
+    ];
+    let mut first = None;
+    for (name, schedule, expr) in cases {
+        if !wanted(name) {
+            continue;
+        }
+        let partial = Partial {
+            schedule: schedule.map(str::to_string),
+            expr: expr.map(str::to_string),
+            steps: Some(CHECK_STEPS),
+            ..Partial::default()
+        };
+        let Ok(description) = partial.resolve() else {
+            continue;
+        };
+        let (time, _) = best(|| {
+            lrsched::check::check(&lrsched::engine::Engine::new(), &description, &[], false)
+                .map_or(0, |r| u64::from(r.passed()))
+        });
+        let base = *first.get_or_insert(time);
+        println!(
+            "{name:<72} {:>8.3} s  {:>5.2}x the built-in",
+            time.as_secs_f64(),
+            time.as_secs_f64() / base.as_secs_f64()
+        );
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::config::{self, Syntax};
 use crate::error::{Error, Result};
+use crate::expr::python::{self, Value};
 use crate::schedule::combine::ExprSchedule;
 use crate::schedule::params::Params;
 use crate::schedule::registry::{self, Entry};
@@ -55,6 +56,11 @@ impl Partial {
             self.expr = None;
             self.origins.expr = None;
             self.schedule = over.schedule;
+        }
+        // A name given again takes the later value, in the place of the first.
+        for (name, value) in over.vars {
+            self.vars.retain(|(n, _)| *n != name);
+            self.vars.push((name, value));
         }
         self.steps = over.steps.or(self.steps);
         self.base_lr = over.base_lr.or(self.base_lr);
@@ -117,6 +123,13 @@ impl Partial {
                 }
                 ScheduleKind::Expr(expr.clone())
             }
+            (_, None) if !self.vars.is_empty() => {
+                return Err(Error::input(format!(
+                    "--var {}=... gives a value to a name of an --expr; a built-in schedule takes \
+                     --set KEY=VALUE",
+                    self.vars[0].0
+                )));
+            }
             (name, None) => {
                 let entry = registry::find(name.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
                 let params = Params::resolve(entry.name, entry.params, &self.params)
@@ -124,10 +137,20 @@ impl Partial {
                 ScheduleKind::Builtin { entry, params }
             }
         };
+        let mut vars = Vec::with_capacity(self.vars.len());
+        for (name, text) in &self.vars {
+            let value = python::literal(text).map_err(|e| {
+                Error::input(format!(
+                    "invalid --var {name}={text}: {}",
+                    e.replace('\n', "\n  ")
+                ))
+            })?;
+            vars.push((name.clone(), value));
+        }
         let schedule = match &kind {
             ScheduleKind::Builtin { entry, params } => entry.instantiate(&ctx, params)?,
             ScheduleKind::Expr(source) => {
-                Box::new(ExprSchedule::new(source, &ctx).map_err(|e| {
+                Box::new(ExprSchedule::with_vars(source, &ctx, &vars).map_err(|e| {
                     match (&self.origins.expr, e) {
                         (Some(at), Error::Input(message)) => {
                             Error::input(format!("config {at}: {message}"))
@@ -140,6 +163,7 @@ impl Partial {
         Ok(Description {
             kind,
             ctx,
+            vars,
             schedule: Arc::from(schedule),
         })
     }
@@ -196,13 +220,14 @@ impl PartialEq for Entry {
 pub struct Description {
     kind: ScheduleKind,
     ctx: Context,
+    vars: Vec<(String, Value)>,
     schedule: Arc<dyn Schedule>,
 }
 
 /// Descriptions are equal when they describe the same schedule; the built schedule follows.
 impl PartialEq for Description {
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.ctx == other.ctx
+        self.kind == other.kind && self.ctx == other.ctx && self.vars == other.vars
     }
 }
 
@@ -215,6 +240,11 @@ impl Description {
     /// Horizon, base lr and warmup.
     pub fn ctx(&self) -> &Context {
         &self.ctx
+    }
+
+    /// The values of an expression's free names (`--var`), in order.
+    pub fn vars(&self) -> &[(String, Value)] {
+        &self.vars
     }
 
     /// The schedule built from this description.
@@ -258,12 +288,35 @@ impl Description {
             }
             ScheduleKind::Expr(source) => {
                 map.insert("expr".into(), json!(source));
+                if !self.vars.is_empty() {
+                    let vars: Map<String, Json> = self
+                        .vars
+                        .iter()
+                        .map(|(name, value)| (name.clone(), var_json(value)))
+                        .collect();
+                    map.insert("vars".into(), Json::Object(vars));
+                }
                 map.insert("steps".into(), json!(self.ctx.steps));
                 map.insert("base_lr".into(), json!(self.ctx.base_lr));
                 map.insert("warmup".into(), json!(self.ctx.warmup));
             }
         }
         Json::Object(map)
+    }
+}
+
+/// A `--var` value as JSON: a number, or a string of digits for an int too large for one.
+fn var_json(value: &Value) -> Json {
+    match value {
+        Value::Int(i) => json!(i),
+        Value::Float(f) if f.is_finite() => json!(f),
+        Value::Float(f) => json!(
+            format!("{f:?}")
+                .replace("inf", "math.inf")
+                .replace("NaN", "math.nan")
+        ),
+        Value::Big(b) => json!(b.to_string()),
+        Value::None | Value::Complex => Json::Null,
     }
 }
 
@@ -321,7 +374,7 @@ mod tests {
         assert_eq!(
             message,
             "config <config>:1:2: unknown key \"schedul\"; did you mean 'schedule'? (the keys \
-             are schedule, expr, steps, base_lr, warmup, params)"
+             are schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
         );
     }
 
@@ -339,6 +392,43 @@ mod tests {
             r#"{"schedule":"constant_with_warmup","steps":10,"base_lr":0.1,"warmup":5,"params":{}}"#
         );
         assert_eq!(Partial::from_config_text(&text)?.resolve()?, d);
+        Ok(())
+    }
+
+    #[test]
+    fn vars_merge_by_name_and_round_trip() -> Result<()> {
+        let file = Partial::from_config_text(
+            r#"{"expr": "lambda s: a * b + c", "vars": {"a": 1, "b": 2.5, "c": "2**70"}}"#,
+        )?;
+        let merged = file.merge(Partial {
+            vars: vec![("a".into(), "3".into())],
+            ..Partial::default()
+        });
+        let names: Vec<&str> = merged.vars.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["b", "c", "a"]);
+        let d = merged.resolve()?;
+        assert_eq!(
+            d.to_json()["vars"].to_string(),
+            r#"{"b":2.5,"c":"1180591620717411303424","a":3}"#
+        );
+        assert_eq!(
+            Partial::from_config_text(&d.to_json().to_string())?.resolve()?,
+            d
+        );
+        let message = Partial {
+            vars: vec![("a".into(), "1".into())],
+            ..Partial::default()
+        }
+        .resolve()
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "--var a=... gives a value to a name of an --expr; a built-in schedule takes \
+                 --set KEY=VALUE"
+            )
+        );
         Ok(())
     }
 }

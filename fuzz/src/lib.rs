@@ -297,3 +297,45 @@ pub fn train_data(bytes: &[u8]) {
         }
     }
 }
+
+/// A pasted Python source (`lambda`, `def` or expression): lexing, parsing and lowering
+/// never panic; a refusal renders; a compiled function gives, a batch at a time, exactly
+/// what it gives a step at a time (NaN where it raises), and explains every raising step.
+pub fn python(source: &str) {
+    use lrsched::expr::python::{self, Globals, Value};
+    let globals = Globals {
+        vars: vec![
+            ("k".to_string(), Value::Int(3)),
+            ("warmup_steps".to_string(), Value::Float(0.5)),
+        ],
+        builtin: vec![
+            ("steps", Value::Int(100)),
+            ("warmup", Value::Int(0)),
+            ("base_lr", Value::Float(0.1)),
+        ],
+    };
+    let function = match python::compile(source, &globals) {
+        Ok(f) => f,
+        Err(message) => {
+            assert!(!message.is_empty(), "{source:?}: an empty refusal");
+            return;
+        }
+    };
+    for from in [0u64, 1 << 40, u64::MAX - 8] {
+        let mut batch = [0.0f64; 8];
+        function.fill(from, &mut batch);
+        for (step, got) in (from..).zip(batch) {
+            let one = function.multiplier(step);
+            let want = one.as_ref().map_or(f64::NAN, |m| *m);
+            assert!(
+                same(got, want),
+                "{source:?} at step {step}: batch {got:?}, one step {want:?}"
+            );
+            assert_eq!(
+                function.error(step).is_some(),
+                one.is_err(),
+                "{source:?} at step {step}"
+            );
+        }
+    }
+}

@@ -86,9 +86,18 @@ pub struct ScheduleArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
 
-    /// Your own multiplier expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)"
+    /// Your own multiplier: an expression in step, steps, warmup, base_lr, e.g. "min(1, step/2000)",
+    /// or your Python lr_lambda as written ("lambda step: ...", or a def)
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
+
+    /// Read the --expr from a file, e.g. a def pasted from your training script (- reads stdin)
+    #[arg(long, value_name = "PATH")]
+    pub expr_file: Option<PathBuf>,
+
+    /// Give a name the expression uses a value, as a Python literal (warmup_steps=500, decay=0.5)
+    #[arg(long = "var", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    pub var: Vec<String>,
 
     /// Compute an optax or keras schedule in f32 (the library's float32, default) or f64
     /// (float64: optax with jax_enable_x64); same as --set precision=P
@@ -340,8 +349,34 @@ impl ScheduleArgs {
                         .map(|p| Ok((PRECISION.to_string(), Raw::Text(p.clone())))),
                 )
                 .collect::<Result<_>>()?,
+            vars: self
+                .var
+                .iter()
+                .map(|v| match v.split_once('=') {
+                    Some((name, value)) if !name.trim().is_empty() => {
+                        Ok((name.trim().to_string(), value.trim().to_string()))
+                    }
+                    _ => Err(Error::input(format!(
+                        "--var takes NAME=VALUE, e.g. --var warmup_steps=500, not '{v}'"
+                    ))),
+                })
+                .collect::<Result<_>>()?,
             ..Partial::default()
         })
+    }
+
+    /// Every --expr, then the --expr-file's text.
+    fn exprs(&self) -> Result<Vec<String>> {
+        let mut exprs = self.expr.clone();
+        if let Some(path) = &self.expr_file {
+            if path.as_os_str() == "-" && self.config.iter().any(|p| p.as_os_str() == "-") {
+                return Err(Error::input(
+                    "--config - and --expr-file - both read stdin; give one of them a file",
+                ));
+            }
+            exprs.push(config::read_expr_file(&path.to_string_lossy())?);
+        }
+        Ok(exprs)
     }
 
     /// The one schedule these flags describe (config file, then flags on top).
@@ -351,17 +386,18 @@ impl ScheduleArgs {
 
     /// What [`ScheduleArgs::one`] resolves, before defaults are filled in.
     pub fn partial(&self, command: &str) -> Result<Partial> {
-        if self.config.len() > 1 || self.expr.len() > 1 {
+        let exprs = self.exprs()?;
+        if self.config.len() > 1 || exprs.len() > 1 {
             return Err(Error::input(format!(
                 "{command} shows one schedule; give at most one --config and one --expr \
                  (lrsched plot overlays several)"
             )));
         }
         let mut flags = self.flags()?;
-        if flags.schedule.is_some() && !self.expr.is_empty() {
+        if flags.schedule.is_some() && !exprs.is_empty() {
             return Err(Error::input("give either --schedule or --expr, not both"));
         }
-        if self.precision.is_some() && !self.expr.is_empty() {
+        if self.precision.is_some() && !exprs.is_empty() {
             return Err(Error::input(
                 "--precision applies to the optax and keras schedules; an --expr computes in \
                  float64, as Python does",
@@ -369,7 +405,7 @@ impl ScheduleArgs {
         }
         // In the same layer as --set, so that resolving rejects --set beside --expr
         // instead of the merge dropping it.
-        flags.expr = self.expr.first().cloned();
+        flags.expr = exprs.first().cloned();
         Ok(match self.config.first() {
             Some(path) => read_config(path)?.merge(flags),
             None => flags,
@@ -379,9 +415,10 @@ impl ScheduleArgs {
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
     /// the --schedule flag itself when it is given beside expressions.
     pub fn many(&self) -> Result<Vec<Description>> {
+        let exprs = self.exprs()?;
         if self.config.len() <= 1
-            && self.expr.len() <= 1
-            && (self.schedule.is_none() || self.expr.is_empty())
+            && exprs.len() <= 1
+            && (self.schedule.is_none() || exprs.is_empty())
         {
             return Ok(vec![self.one("plot")?]);
         }
@@ -407,9 +444,10 @@ impl ScheduleArgs {
         if flags.schedule.is_some() && self.config.is_empty() {
             partials.push(flags.clone());
         }
-        for expr in &self.expr {
+        for expr in &exprs {
             partials.push(Partial {
                 expr: Some(expr.clone()),
+                vars: flags.vars.clone(),
                 steps: flags.steps,
                 base_lr: flags.base_lr,
                 warmup: flags.warmup,

@@ -134,11 +134,21 @@ impl<'a> Document<'a> {
         key: &str,
         params: &[(String, crate::schedule::params::Raw)],
     ) -> Vec<Option<Location>> {
+        self.entry_locations(key, params.iter().map(|(name, _)| name.as_str()))
+    }
+
+    /// Where each of `names`, keys of the object at the top-level `key`, is written: at its
+    /// own key when the text shows it, else at `key`.
+    pub fn entry_locations<'n>(
+        &self,
+        key: &str,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Vec<Option<Location>> {
         let whole = self.location_of(key);
         let after = self.find_key(key).unwrap_or(0);
-        params
-            .iter()
-            .map(|(name, _)| {
+        names
+            .into_iter()
+            .map(|name| {
                 let at = self.find_key_from(name, after);
                 Some(match at {
                     Some(offset) => Location {

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::document::{Document, Format};
 use super::partial::{Origins, Partial};
 use super::value;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::expr::python;
 use crate::schedule::params::Raw;
 
 /// lrsched's own format.
@@ -32,6 +33,12 @@ struct Config {
     /// `--expr`.
     #[serde(default, deserialize_with = "value::text")]
     expr: Option<String>,
+    /// `--expr-file`: the file the expression is read from.
+    #[serde(default, deserialize_with = "value::text")]
+    expr_file: Option<String>,
+    /// `--var`, as an object of names to values.
+    #[serde(default, deserialize_with = "value::vars")]
+    vars: Option<Vec<(String, String)>>,
     /// `--steps`.
     #[serde(default, deserialize_with = "value::steps")]
     steps: Option<u64>,
@@ -49,11 +56,40 @@ struct Config {
 fn read(document: &Document<'_>) -> Result<Partial> {
     let config: Config = document.deserialize()?;
     let params = config.params.unwrap_or_default();
-    if config.expr.is_some() {
+    let vars = config.vars.unwrap_or_default();
+    // Checked here rather than when resolving, so that a bad value is shown where it is.
+    let var_locations = document.entry_locations("vars", vars.iter().map(|(n, _)| n.as_str()));
+    for ((name, text), at) in vars.iter().zip(&var_locations) {
+        if let Err(e) = python::literal(text) {
+            let at = at.clone().unwrap_or_else(|| document.location_of("vars"));
+            return Err(Error::input(format!(
+                "config {at}: invalid \"vars\" {name}={text}: {}",
+                e.replace('\n', "\n  ")
+            )));
+        }
+    }
+    // The key the expression comes from, for the messages about it.
+    let (expr, expr_key) = match (config.expr, &config.expr_file) {
+        (Some(_), Some(_)) => {
+            return Err(document.error_at(
+                "expr_file",
+                "give either \"expr\" or \"expr_file\", not both",
+            ));
+        }
+        (None, Some(path)) => (
+            Some(
+                super::read_expr_file(path)
+                    .map_err(|e| document.error_at("expr_file", e.to_string()))?,
+            ),
+            "expr_file",
+        ),
+        (expr, None) => (expr, "expr"),
+    };
+    if expr.is_some() {
         if config.schedule.is_some() {
             return Err(document.error_at(
-                "expr",
-                "give either \"schedule\" or \"expr\", not both",
+                expr_key,
+                format!("give either \"schedule\" or \"{expr_key}\", not both"),
             ));
         }
         if !params.is_empty() {
@@ -65,16 +101,17 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         }
     }
     let origins = Origins {
-        expr: config.expr.as_ref().map(|_| document.location_of("expr")),
+        expr: expr.as_ref().map(|_| document.location_of(expr_key)),
         params: document.param_locations("params", &params),
     };
     Ok(Partial {
         schedule: config.schedule,
-        expr: config.expr,
+        expr,
         steps: config.steps,
         base_lr: config.base_lr,
         warmup: config.warmup,
         params,
+        vars,
         origins,
         ..Partial::default()
     })

@@ -121,6 +121,19 @@ fn misspelt_marker(document: &Document<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The text of an `--expr-file` or a config's `expr_file` (`-` reads standard input).
+pub fn read_expr_file(path: &str) -> Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| Error::input(format!("cannot read --expr-file {path}: {e}")))?;
+    Ok(text)
+}
+
 fn quoted(keys: &[&str]) -> String {
     keys.iter()
         .map(|k| format!("\"{k}\""))

@@ -22,6 +22,9 @@ pub struct Partial {
     pub warmup: Option<u64>,
     /// `--set KEY=VALUE`, in order.
     pub params: Vec<(String, Raw)>,
+    /// `--var NAME=VALUE` (a config file's `vars`): values of an expression's free names,
+    /// as Python literals, in order.
+    pub vars: Vec<(String, String)>,
     /// A warmup given as a fraction of the steps (a `TrainingArguments` file's
     /// `warmup_ratio`), resolved as transformers does, `ceil(steps * ratio)`, once the steps
     /// are known; an explicit `warmup` replaces it.

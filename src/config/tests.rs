@@ -21,7 +21,16 @@ fn message(result: Result<Partial>) -> String {
 fn the_keys_are_the_flags_in_json_order() {
     assert_eq!(
         lrsched::keys(),
-        ["schedule", "expr", "steps", "base_lr", "warmup", "params"]
+        [
+            "schedule",
+            "expr",
+            "expr_file",
+            "vars",
+            "steps",
+            "base_lr",
+            "warmup",
+            "params"
+        ]
     );
 }
 
@@ -41,7 +50,7 @@ fn toml_has_the_json_keys() -> Result<()> {
     assert_eq!(
         message(parse("lr.toml", "steps = 5\nstesp = 5", Syntax::Toml)),
         "config lr.toml:2:1: unknown key \"stesp\"; did you mean 'steps'? (the keys are \
-         schedule, expr, steps, base_lr, warmup, params)"
+         schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
     );
     assert_eq!(
         message(parse("lr.toml", "steps = ", Syntax::Toml)),
@@ -153,7 +162,8 @@ fn errors_found_after_merging_name_the_place_too() {
             Syntax::Json
         ),
         Err(
-            "config lr.json:1:14: invalid --expr: expected an expression after '/'\n  \
+            "config lr.json:1:14: invalid --expr: SyntaxError: the expression ends too early: \
+             a value is missing here\n  \
              min(1, step/\n              ^"
                 .into()
         )
@@ -420,7 +430,7 @@ fn a_misspelt_key_of_another_format_is_named_as_such() {
     assert_eq!(
         message(json(r#"{"step": 5}"#)),
         "config args.json:1:2: unknown key \"step\"; did you mean 'steps'? (the keys are \
-         schedule, expr, steps, base_lr, warmup, params)"
+         schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
     );
 }
 
@@ -442,4 +452,82 @@ fn values_are_checked_where_they_are_written() {
          rejects a negative lr), not string \"fast\" (read as transformers \
          TrainingArguments because of \"max_steps\")"
     );
+}
+
+#[test]
+fn expr_files_and_vars_are_read_and_placed() -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("lrsched-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let source = dir.join("lr.py");
+    std::fs::write(
+        &source,
+        "def f(s):\n    return min(1.0, s / warmup_steps)\n",
+    )?;
+    let path = source.to_string_lossy().replace('\\', "\\\\");
+    let toml = format!(
+        "expr_file = \"{path}\"\nsteps = 3\n[vars]\nwarmup_steps = 2\ndecay = 0.5\ncap = inf\nbig = \"2**70\"\n"
+    );
+    let p = parse("lr.toml", &toml, Syntax::Toml)?;
+    assert_eq!(
+        p.expr.as_deref(),
+        std::fs::read_to_string(&source).ok().as_deref()
+    );
+    assert_eq!(
+        p.vars,
+        [
+            ("warmup_steps".to_string(), "2".to_string()),
+            ("decay".to_string(), "0.5".to_string()),
+            ("cap".to_string(), "math.inf".to_string()),
+            ("big".to_string(), "2**70".to_string()),
+        ]
+    );
+    let d = p.resolve()?;
+    assert_eq!(d.schedule().at(1).multiplier, 0.5);
+    let message = |text: &str| message(parse("lr.json", text, Syntax::Json));
+    assert_eq!(
+        message(&format!(
+            "{{\"expr_file\": \"{path}\",\n \"vars\": {{\"w\": 1, \"k\": \"1/0\"}}}}"
+        )),
+        "config lr.json:2:19: invalid \"vars\" k=1/0: '1/0' raises ZeroDivisionError: \
+         division by zero"
+    );
+    assert_eq!(
+        message(r#"{"vars": {"w": [1]}}"#),
+        "config lr.json:1:16: \"vars.w\" must be a number, or a string of a Python literal, \
+         not sequence"
+    );
+    assert_eq!(
+        message(&format!("{{\"expr\": \"1\", \"expr_file\": \"{path}\"}}")),
+        "config lr.json:1:15: give either \"expr\" or \"expr_file\", not both"
+    );
+    assert_eq!(
+        message(&format!(
+            "{{\"schedule\": \"cosine\",\n\"expr_file\": \"{path}\"}}"
+        )),
+        "config lr.json:2:1: give either \"schedule\" or \"expr_file\", not both"
+    );
+    let missing = dir
+        .join("missing.py")
+        .to_string_lossy()
+        .replace('\\', "\\\\");
+    assert!(
+        message(&format!("{{\"steps\": 2, \"expr_file\": \"{missing}\"}}"))
+            .starts_with("config lr.json:1:14: cannot read --expr-file "),
+    );
+    // An error in the file's source is placed at the key that names the file.
+    std::fs::write(&source, "def f(s):\n    return 1 +\n")?;
+    assert!(
+        parse(
+            "lr.json",
+            &format!("{{\n\"expr_file\": \"{path}\"}}"),
+            Syntax::Json
+        )?
+        .resolve()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .starts_with("config lr.json:2:1: invalid --expr: SyntaxError: ")
+    );
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
 }

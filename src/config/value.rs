@@ -299,6 +299,81 @@ impl<'de> Visitor<'de> for Params {
     }
 }
 
+/// `vars`: an object of names to the Python literals `--var` takes: a number (`5` an int,
+/// `5.0` a float, as Python reads them), a boolean, or a string of a literal (`"2**40"`).
+pub fn vars<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, String)>>, D::Error> {
+    struct Vars;
+    impl<'de> Visitor<'de> for Vars {
+        type Value = Option<Vec<(String, String)>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object like {\"warmup_steps\": 500}")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut vars = Vec::new();
+            while let Some((name, text)) = map.next_entry_seed(PhantomData::<String>, VarValue)? {
+                vars.push((name, text));
+            }
+            Ok(Some(vars))
+        }
+    }
+    d.deserialize_option(Vars)
+}
+
+/// One value of `vars`, as the Python literal text `--var` would be given.
+struct VarValue;
+
+impl<'de> DeserializeSeed<'de> for VarValue {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VarValue {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, or a string of a Python literal")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(if v { "True" } else { "False" }.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    // TOML's `inf` and `nan` have no literal; Python spells them with `math`.
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(if v.is_nan() {
+            "math.nan".to_string()
+        } else if v.is_infinite() {
+            if v > 0.0 { "math.inf" } else { "-math.inf" }.to_string()
+        } else {
+            py_repr(v)
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
 /// A parameter value as JSON, whatever the syntax: TOML's `nan` and `inf`, which JSON
 /// cannot hold, become the text Python's `float()` reads, so they keep their value.
 struct ParamValue;

@@ -1,5 +1,11 @@
-//! The expression language of `--expr` and `check --assert`: a small arithmetic language
-//! that gives the same double, bit for bit, as Python evaluating the same text.
+//! The expression language of `check --assert`, and of `--expr` before it took pasted
+//! Python: a small arithmetic language over doubles that gives the same double, bit for
+//! bit, as Python evaluating the same text.
+//!
+//! `--expr` is now compiled by [`python`], which takes this language too (`^`,
+//! `if(c, a, b)`, `ln`, `signum`, bare `cos` and `pi`) but with Python's ints and
+//! exceptions: there `3` is an int, `x/0` raises instead of giving inf, and what is
+//! written below about doubles and IEEE results holds for `check --assert` only.
 //!
 //! [`compile()`] parses an expression, resolves its names against a fixed list of variables
 //! and returns a [`Program`], a closure tree that evaluates without lookups or allocation.
@@ -69,6 +75,7 @@ mod compile;
 mod error;
 mod lex;
 mod parse;
+pub mod python;
 #[cfg(test)]
 mod tests;
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::{Context, Point, Schedule, warmup_multiplier};
 use crate::error::{Error, Result};
-use crate::expr::{self, Program};
+use crate::expr::python::{self, Function, Globals, Value};
 
 /// What a `LambdaLR` multiplier does once its linear warmup is over: the part of a
 /// transformers lambda after `if current_step < num_warmup_steps: return ...`.
@@ -175,43 +175,91 @@ impl Iterator for SequentialPoints<'_> {
     }
 }
 
-/// The variables an expression may use, in slot order.
+/// The names lrsched gives an expression besides the step, in the order messages list them.
 pub const EXPR_VARIABLES: [&str; 4] = ["step", "steps", "warmup", "base_lr"];
 
-/// `LambdaLR(opt, lambda step: step / max(1, W) if step < W else EXPR)`: a user expression
-/// for the multiplier, after the linear warmup, still given the global step.
+/// `LambdaLR(opt, lambda step: step / max(1, W) if step < W else EXPR(step))`: a user
+/// expression, `lambda` or `def` for the multiplier ([`crate::expr::python`]), after the
+/// linear warmup, still given the global step.
+///
+/// The multiplier is `float(value)` of what the source returns, computed as CPython
+/// computes it. At a step where CPython raises (or the source returns `None` or a complex
+/// number, which `LambdaLR` cannot use) the point is NaN and [`Schedule::error_at`] says why.
 #[derive(Debug)]
 pub struct ExprSchedule {
-    program: Program,
+    function: Function,
     ctx: Context,
 }
 
 impl ExprSchedule {
-    /// Compiles `source` over `step`, `steps`, `warmup` and `base_lr`.
+    /// Compiles `source` with `steps`, `warmup` and `base_lr` bound.
     pub fn new(source: &str, ctx: &Context) -> Result<Self> {
-        let program = expr::compile(source, &EXPR_VARIABLES)
+        Self::with_vars(source, ctx, &[])
+    }
+
+    /// Compiles `source` with `steps`, `warmup`, `base_lr` and the `--var` bindings `vars`
+    /// (which win over the first three).
+    pub fn with_vars(source: &str, ctx: &Context, vars: &[(String, Value)]) -> Result<Self> {
+        let globals = Globals {
+            vars: vars.to_vec(),
+            builtin: vec![
+                (
+                    "steps",
+                    python::value::Value::Int(i64::try_from(ctx.steps).unwrap_or(i64::MAX)),
+                ),
+                (
+                    "warmup",
+                    python::value::Value::Int(i64::try_from(ctx.warmup).unwrap_or(i64::MAX)),
+                ),
+                ("base_lr", python::value::Value::Float(ctx.base_lr)),
+            ],
+        };
+        let function = python::compile(source, &globals)
             .map_err(|e| Error::input(format!("invalid --expr: {e}")))?;
-        Ok(ExprSchedule { program, ctx: *ctx })
+        Ok(ExprSchedule {
+            function,
+            ctx: *ctx,
+        })
     }
 }
 
 impl Schedule for ExprSchedule {
-    #[inline]
     fn at(&self, step: u64) -> Point {
         let ctx = &self.ctx;
         let multiplier = if step < ctx.warmup {
             warmup_multiplier(step, ctx.warmup)
         } else {
-            // `+ 0.0` turns -0.0 into 0.0 and changes nothing else: Python's LambdaLR sees
-            // int steps, so `-step/steps` at step 0 is 0.0 there, never -0.0.
-            self.program.eval(&[
-                step as f64,
-                ctx.steps as f64,
-                ctx.warmup as f64,
-                ctx.base_lr,
-            ]) + 0.0
+            self.function.multiplier(step).unwrap_or(f64::NAN)
         };
         Point::from_multiplier(step, multiplier, ctx.base_lr)
+    }
+
+    fn fill(&self, from: u64, out: &mut [Point]) {
+        let ctx = &self.ctx;
+        let warm = usize::try_from(ctx.warmup.saturating_sub(from))
+            .unwrap_or(usize::MAX)
+            .min(out.len());
+        let (warming, rest) = out.split_at_mut(warm);
+        for (step, point) in (from..).zip(warming.iter_mut()) {
+            *point = Point::from_multiplier(step, warmup_multiplier(step, ctx.warmup), ctx.base_lr);
+        }
+        let start = from + warm as u64;
+        let mut multipliers = [0.0f64; 512];
+        for (k, chunk) in rest.chunks_mut(multipliers.len()).enumerate() {
+            let first = start + (k * multipliers.len()) as u64;
+            let m = &mut multipliers[..chunk.len()];
+            self.function.fill(first, m);
+            for ((step, point), m) in (first..).zip(chunk.iter_mut()).zip(m.iter()) {
+                *point = Point::from_multiplier(step, *m, ctx.base_lr);
+            }
+        }
+    }
+
+    fn error_at(&self, step: u64) -> Option<Error> {
+        if step < self.ctx.warmup {
+            return None;
+        }
+        self.function.error(step).map(Error::Input)
     }
 }
 
@@ -249,15 +297,55 @@ mod tests {
         assert_eq!(cold.at(0).multiplier, 0.5);
     }
 
-    #[test]
-    fn negative_zero_becomes_zero_as_with_python_ints() -> Result<()> {
-        let ctx = Context {
+    fn ctx() -> Context {
+        Context {
             steps: 10,
             base_lr: 0.1,
             warmup: 0,
-        };
-        let p = ExprSchedule::new("-step/steps", &ctx)?.at(0);
+        }
+    }
+
+    #[test]
+    fn zero_keeps_the_sign_python_gives_it() -> Result<()> {
+        // Python ints have no -0: `-step/steps` at step 0 is 0/10 = 0.0.
+        let p = ExprSchedule::new("-step/steps", &ctx())?.at(0);
         assert_eq!((p.multiplier.to_bits(), p.lr.to_bits()), (0, 0));
+        // A float times the int 0 is -0.0 in Python.
+        let p = ExprSchedule::new("-0.5*step", &ctx())?.at(0);
+        assert_eq!(p.multiplier.to_bits(), (-0.0f64).to_bits());
+        Ok(())
+    }
+
+    #[test]
+    fn a_raising_step_is_nan_and_says_why() -> Result<()> {
+        let s = ExprSchedule::new("lambda step: 1 / (step - 3)", &ctx())?;
+        assert!(s.at(3).multiplier.is_nan());
+        assert_eq!(s.at(4).multiplier, 1.0);
+        assert!(s.error_at(4).is_none());
+        let message = s.error_at(3).map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            message,
+            "at step 3, the function raises ZeroDivisionError: division by zero\n  \
+             lambda step: 1 / (step - 3)\n               ^^^^^^^^^^^^^^\n\
+             (a training run with this lr_lambda stops there)"
+        );
+        let mut batch = [Point::from_multiplier(0, 0.0, 0.0); 6];
+        s.fill(0, &mut batch);
+        assert!(batch[3].multiplier.is_nan());
+        assert_eq!(batch[5].multiplier, 0.5);
+        Ok(())
+    }
+
+    #[test]
+    fn vars_bind_free_names() -> Result<()> {
+        let vars = [("warmup_steps".to_string(), Value::Int(4))];
+        let s = ExprSchedule::with_vars("lambda s: min(1.0, s / warmup_steps)", &ctx(), &vars)?;
+        assert_eq!(s.at(2).multiplier, 0.5);
+        let e = ExprSchedule::new("lambda s: min(1.0, s / warmup_steps)", &ctx())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("--var warmup_steps=VALUE"), "{e}");
         Ok(())
     }
 }

@@ -13,6 +13,7 @@ mod libraries;
 mod library_properties;
 mod packaging;
 mod properties;
+mod python;
 mod readme;
 mod run_cli;
 mod train;
