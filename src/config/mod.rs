@@ -2,8 +2,8 @@
 //! into the same [`Partial`] that command-line flags override (see description.rs, which
 //! calls this module and never the other way round).
 //!
-//! The syntax comes from the file name (`.json`, `.toml`; `.yaml`/`.yml` is not supported
-//! yet) or, for other names and `--config -`, from the content. The format comes from the
+//! The syntax comes from the file name (`.json`, `.toml`, `.yaml`/`.yml`) or, for other
+//! names and `--config -`, from the content. The format comes from the
 //! keys: each [`Format`] names the keys that mark it, and a document no format claims is
 //! read as the first of [`FORMATS`], lrsched's own. Every error names the file and the line
 //! and column of the offending key or value.
@@ -49,11 +49,6 @@ pub fn read(path: &Path) -> Result<Partial> {
 /// keys show. A UTF-8 byte order mark is skipped.
 pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if syntax == Syntax::Yaml {
-        return Err(Error::input(format!(
-            "config {file}: YAML configs are not supported yet; write the file as JSON or TOML"
-        )));
-    }
     let document = Document::new(file, text, syntax)?;
     let claims: Vec<(&Format, Vec<&str>)> = FORMATS
         .iter()
