@@ -90,18 +90,34 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
              is the run's max_steps (give --max-steps for a fixed number of updates)"
         )));
     }
-    let derivation = Run {
-        framework: Framework::Transformers,
+    let mut partial = schedule.partial(command)?;
+    // A training framework's config gives the run; the run flags win over it.
+    let config = partial
+        .run
+        .take()
+        .unwrap_or_else(|| Run::new(Framework::Transformers));
+    let flag_warmup = schedule.warmup.is_some() || run.warmup_ratio.is_some();
+    let (warmup_steps, warmup_ratio) = if flag_warmup {
+        (schedule.warmup.map(|w| w as f64), run.warmup_ratio)
+    } else {
+        (config.warmup_steps, config.warmup_ratio)
+    };
+    let mut derivation = Run {
+        framework: config.framework,
         samples: Some(samples),
-        batch_size: run.batch_size,
-        devices: run.devices,
-        grad_accum: run.grad_accum,
-        epochs: run.epochs,
-        max_steps: run.max_steps,
-        drop_last: run.drop_last.then_some(true),
-        warmup_steps: schedule.warmup.map(|w| w as f64),
-        warmup_ratio: run.warmup_ratio,
-        ..Run::default()
+        batch_size: run.batch_size.or(config.batch_size),
+        devices: run.devices.or(config.devices),
+        grad_accum: run.grad_accum.or(config.grad_accum),
+        epochs: run.epochs.or(config.epochs),
+        max_steps: run.max_steps.or(config.max_steps),
+        max_steps_per_epoch: config.max_steps_per_epoch,
+        drop_last: if run.drop_last {
+            Some(true)
+        } else {
+            config.drop_last
+        },
+        warmup_steps,
+        warmup_ratio,
     }
     .derive()?;
     if derivation.num_training_steps.value == 0 {
@@ -111,26 +127,34 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
             derivation.summary()
         )));
     }
-    let runtime = Runtime::named(
-        run.runtime.as_deref().unwrap_or("hf"),
-        run.devices.unwrap_or(1),
-    )?;
+    let devices = run.devices.or(config.devices).unwrap_or(1);
+    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or("hf"), devices)?;
     if run.logged && runtime != Runtime::Hf {
         return Err(Error::input(format!(
             "--logged gives the Trainer's logged learning_rate, which needs --runtime hf, not {}",
             runtime.name()
         )));
     }
-    let mut partial = schedule.partial(command)?;
     let base_lr = partial.base_lr.unwrap_or(DEFAULT_BASE_LR);
-    // The Trainer hands its warmup to every schedule; those that take none ignore it.
+    // The Trainer hands its warmup to every schedule and those that take none ignore it
+    // (without --samples, `--schedule constant --warmup N` stays an error).
     let warmup = match &partial.expr {
         Some(_) => derivation.num_warmup_steps.value,
         None => {
             let entry = registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
-            derivation.context(base_lr, entry).warmup
+            let warmup = derivation.context(base_lr, entry).warmup;
+            let planned = derivation.num_warmup_steps.value;
+            if warmup != planned {
+                derivation.notes.push(format!(
+                    "{} takes no warmup: the Trainer passes num_warmup_steps={planned} and \
+                     get_scheduler ignores it",
+                    entry.name
+                ));
+            }
+            warmup
         }
     };
+    let partial_logging = partial.logging_steps;
     partial.steps = Some(derivation.num_training_steps.value);
     partial.warmup = Some(warmup);
     let description = partial.resolve()?;
@@ -138,7 +162,9 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         description,
         derivation,
         runtime,
-        logging_steps: run.logged.then(|| run.logging_steps.unwrap_or(500.0)),
+        logging_steps: run
+            .logged
+            .then(|| run.logging_steps.or(partial_logging).unwrap_or(500.0)),
     }))
 }
 

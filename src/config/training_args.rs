@@ -8,6 +8,7 @@ use super::document::{Document, Format, is_typo};
 use super::partial::{OpenSteps, Origins, Partial};
 use super::value;
 use crate::error::Result;
+use crate::run::{Framework, Run};
 use crate::schedule::params::Raw;
 use crate::schedule::registry::{self, Library};
 use crate::suggest::closest;
@@ -22,6 +23,8 @@ pub const FORMAT: Format = Format {
 
 /// `TrainingArguments.lr_scheduler_type`'s default.
 pub const HF_DEFAULT_SCHEDULER: &str = "linear";
+/// `TrainingArguments.per_device_train_batch_size`'s default.
+pub const HF_DEFAULT_BATCH_SIZE: u64 = 8;
 /// `TrainingArguments.learning_rate`'s default.
 pub const HF_DEFAULT_LEARNING_RATE: f64 = 5e-5;
 
@@ -44,6 +47,16 @@ struct TrainingArguments {
     warmup_steps: Option<f64>,
     #[serde(default, deserialize_with = "value::ratio")]
     warmup_ratio: Option<f64>,
+    #[serde(default, deserialize_with = "value::epochs")]
+    num_train_epochs: Option<f64>,
+    #[serde(default, deserialize_with = "value::steps")]
+    per_device_train_batch_size: Option<u64>,
+    #[serde(default, deserialize_with = "value::steps")]
+    gradient_accumulation_steps: Option<u64>,
+    #[serde(default, deserialize_with = "value::flag")]
+    dataloader_drop_last: Option<bool>,
+    #[serde(default, deserialize_with = "value::epochs")]
+    logging_steps: Option<f64>,
 }
 
 /// The keys lrsched reads from a `TrainingArguments` file.
@@ -90,6 +103,23 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         ),
     };
     let (warmup, warmup_ratio) = warmup(document, &args)?;
+    // A missing field is TrainingArguments' default, which the Trainer then uses.
+    let run = Run {
+        framework: Framework::Transformers,
+        batch_size: Some(
+            args.per_device_train_batch_size
+                .unwrap_or(HF_DEFAULT_BATCH_SIZE),
+        ),
+        grad_accum: args.gradient_accumulation_steps,
+        epochs: args
+            .num_train_epochs
+            .or(Framework::Transformers.default_epochs()),
+        max_steps: args.max_steps,
+        drop_last: args.dataloader_drop_last,
+        warmup_steps: args.warmup_steps,
+        warmup_ratio: args.warmup_ratio,
+        ..Run::default()
+    };
     let params = args.lr_scheduler_kwargs.unwrap_or_default();
     let origins = Origins {
         expr: None,
@@ -107,6 +137,8 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         warmup_ratio,
         params,
         origins,
+        run: Some(run),
+        logging_steps: args.logging_steps,
         ..Partial::default()
     })
 }

@@ -139,6 +139,14 @@ pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::E
     })
 }
 
+/// Epochs, or `logging_steps`: a finite number >= 0 (a float, as transformers allows).
+pub fn epochs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_option(Float {
+        expecting: "a finite number >= 0",
+        accept: |x| x.is_finite() && x >= 0.0,
+    })
+}
+
 /// A ratio in [0, 1] (`TrainingArguments.warmup_ratio`, as transformers requires).
 pub fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     d.deserialize_option(Float {
@@ -180,6 +188,30 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         }
     }
     d.deserialize_option(Int)
+}
+
+/// A boolean.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct Flag;
+    impl<'de> Visitor<'de> for Flag {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("true or false")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+    }
+    d.deserialize_option(Flag)
 }
 
 /// A string.

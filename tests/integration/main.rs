@@ -6,6 +6,7 @@
 
 mod check;
 mod cli;
+mod config_runs;
 mod fuzz_regressions;
 mod golden;
 mod libraries;
