@@ -128,7 +128,14 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         )));
     }
     let devices = run.devices.or(config.devices).unwrap_or(1);
-    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or("hf"), devices)?;
+    // The runtime defaults to the code that steps the config's scheduler.
+    let default_runtime = match config.framework {
+        Framework::DeepSpeed => "deepspeed",
+        Framework::Lightning => "lightning",
+        Framework::Torchtune => "torch",
+        Framework::Transformers | Framework::LlamaFactory | Framework::Axolotl => "hf",
+    };
+    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or(default_runtime), devices)?;
     if run.logged && runtime != Runtime::Hf {
         return Err(Error::input(format!(
             "--logged gives the Trainer's logged learning_rate, which needs --runtime hf, not {}",

@@ -35,7 +35,7 @@ macro_rules! formats {
     };
 }
 
-formats![lrsched, training_args];
+formats![lrsched, training_args, deepspeed];
 
 /// Reads the config file at `path`, naming it in every error.
 pub fn read(path: &Path) -> Result<Partial> {

@@ -16,7 +16,7 @@ use crate::suggest::closest;
 /// transformers `TrainingArguments`.
 pub const FORMAT: Format = Format {
     name: "transformers TrainingArguments",
-    is_marker: |key| TRAINING_ARGUMENTS.contains(&key),
+    is_marker: |key| TRAINING_ARGUMENTS.contains(&key) && !super::deepspeed::SHARED.contains(&key),
     keys,
     read,
 };

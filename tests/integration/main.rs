@@ -7,6 +7,7 @@
 mod check;
 mod cli;
 mod config_runs;
+mod deepspeed_configs;
 mod fuzz_regressions;
 mod golden;
 mod libraries;
