@@ -30,6 +30,7 @@ pub const FORMAT: Format = Format {
     is_marker: |key| MARKERS.contains(&key),
     keys,
     read,
+    supersedes: &[],
 };
 
 /// Top-level keys only a DeepSpeed config has (`gradient_accumulation_steps`, `fp16` and

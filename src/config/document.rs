@@ -25,6 +25,9 @@ pub struct Format {
     pub keys: fn() -> &'static [&'static str],
     /// Reads a document of this format.
     pub read: fn(&Document<'_>) -> Result<Partial>,
+    /// The formats whose keys this one also uses (Axolotl's and LLaMA-Factory's YAML hold
+    /// `TrainingArguments` fields): a document this format claims is not theirs.
+    pub supersedes: &'static [&'static str],
 }
 
 /// True when `key` is a misspelling of `field`: at most two single-character edits

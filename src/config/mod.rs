@@ -35,7 +35,7 @@ macro_rules! formats {
     };
 }
 
-formats![lrsched, training_args, deepspeed];
+formats![lrsched, training_args, deepspeed, axolotl, llama_factory];
 
 /// Reads the config file at `path`, naming it in every error.
 pub fn read(path: &Path) -> Result<Partial> {
@@ -62,6 +62,14 @@ pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
             (*format, markers)
         })
         .filter(|(_, markers)| !markers.is_empty())
+        .collect();
+    let superseded: Vec<&str> = claims
+        .iter()
+        .flat_map(|(format, _)| format.supersedes.iter().copied())
+        .collect();
+    let claims: Vec<(&Format, Vec<&str>)> = claims
+        .into_iter()
+        .filter(|(format, _)| !superseded.contains(&format.name))
         .collect();
     match claims.as_slice() {
         [] => {

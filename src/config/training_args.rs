@@ -19,6 +19,7 @@ pub const FORMAT: Format = Format {
     is_marker: |key| TRAINING_ARGUMENTS.contains(&key) && !super::deepspeed::SHARED.contains(&key),
     keys,
     read,
+    supersedes: &[],
 };
 
 /// `TrainingArguments.lr_scheduler_type`'s default.
@@ -84,6 +85,12 @@ fn scheduler_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
 }
 
 fn read(document: &Document<'_>) -> Result<Partial> {
+    read_as(document, Framework::Transformers)
+}
+
+/// Reads `TrainingArguments` keys for `framework`, which passes them to the Trainer
+/// unchanged (LLaMA-Factory).
+pub fn read_as(document: &Document<'_>, framework: Framework) -> Result<Partial> {
     typos(document)?;
     let args: TrainingArguments = document.deserialize()?;
     let (steps, open_steps) = match args.max_steps {
@@ -105,7 +112,7 @@ fn read(document: &Document<'_>) -> Result<Partial> {
     let (warmup, warmup_ratio) = warmup(document, &args)?;
     // A missing field is TrainingArguments' default, which the Trainer then uses.
     let run = Run {
-        framework: Framework::Transformers,
+        framework,
         batch_size: Some(
             args.per_device_train_batch_size
                 .unwrap_or(HF_DEFAULT_BATCH_SIZE),

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod config_runs;
 mod deepspeed_configs;
+mod framework_configs;
 mod fuzz_regressions;
 mod golden;
 mod libraries;
