@@ -35,7 +35,14 @@ macro_rules! formats {
     };
 }
 
-formats![lrsched, training_args, deepspeed, axolotl, llama_factory];
+formats![
+    lrsched,
+    training_args,
+    deepspeed,
+    axolotl,
+    llama_factory,
+    torchtune
+];
 
 /// Reads the config file at `path`, naming it in every error.
 pub fn read(path: &Path) -> Result<Partial> {

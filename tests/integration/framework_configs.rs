@@ -138,3 +138,64 @@ fn llama_factorys_lora_example_is_the_trainer_with_its_warmup_ratio() {
     assert_eq!(logged.lines().count(), 1 + 37);
     assert!(logged.lines().nth(1).unwrap().starts_with("10,"));
 }
+
+#[test]
+fn torchtunes_lora_recipe_config_floors_its_steps() {
+    let config = "tests/fixtures/torchtune/1B_lora_single_device.yaml";
+    // batch_size 4, drop_last: 1003 samples are 250 batches; // accumulation 8 = 31 updates
+    // (the 2 leftover micro-batches never step); num_training_steps = 1 epoch x 31.
+    let json = run_json(&["--config", config, "--samples", "1003"]);
+    let schedule = &json["schedule"];
+    assert_eq!(schedule["base_lr"], 0.0003);
+    let run = &schedule["run"];
+    assert_eq!(run["framework"], "torchtune");
+    assert_eq!(run["batches_per_epoch"]["value"], 250);
+    assert_eq!(run["total_updates"]["value"], 31);
+    assert_eq!(run["num_training_steps"]["value"], 31);
+    assert_eq!(run["num_warmup_steps"]["value"], 100);
+    assert_eq!(schedule["runtime"]["name"], "torch");
+    assert_eq!(
+        csv(&["--config", config, "--samples", "1003"]),
+        csv(&[
+            "--schedule",
+            "cosine",
+            "--warmup",
+            "100",
+            "--steps",
+            "31",
+            "--base-lr",
+            "0.0003"
+        ])
+    );
+}
+
+#[test]
+fn torchtune_caps_epochs_and_reads_string_numbers() {
+    let config = write(
+        "tune.yaml",
+        "tokenizer: {path: t}\noptimizer:\n  _component_: torch.optim.AdamW\n  lr: '3e-4'\n\
+         lr_scheduler:\n  _component_: torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup\n\
+         \x20 num_warmup_steps: 5\n  num_cycles: 1.0\nepochs: 2\nmax_steps_per_epoch: 10\n\
+         batch_size: 2\ngradient_accumulation_steps: 1\n",
+    );
+    let json = run_json(&["--config", &config, "--samples", "100"]);
+    let schedule = &json["schedule"];
+    assert_eq!(schedule["base_lr"], 0.0003);
+    assert_eq!(schedule["params"]["num_cycles"], 1.0);
+    assert_eq!(schedule["run"]["total_updates"]["value"], 20);
+    assert_eq!(schedule["run"]["num_training_steps"]["value"], 20);
+}
+
+#[test]
+fn torchtune_mistakes_name_the_key_and_line() {
+    rejects(
+        &write(
+            "tune.yaml",
+            "tokenizer: {path: t}\nepochs: 1\nbatch_size: 2\nlr_scheduler:\n  _component_: torch.optim.lr_scheduler.StepLR\n",
+        ),
+        ":5:3: \"lr_scheduler._component_\" 'torch.optim.lr_scheduler.StepLR' is no scheduler \
+         lrsched reproduces (it knows \
+         torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup) (read as \
+         torchtune config because of \"tokenizer\")",
+    );
+}
