@@ -89,8 +89,9 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Vec<String>,
 
-    /// Read the description from a file ("-" for stdin): lrsched JSON or TOML, or transformers
-    /// TrainingArguments JSON (flags given here win)
+    /// Read the description from a file ("-" for stdin): lrsched JSON, TOML or YAML, or a
+    /// training config (TrainingArguments, DeepSpeed, Axolotl, LLaMA-Factory, torchtune,
+    /// LightningCLI); flags given here win
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 }

@@ -41,7 +41,8 @@ formats![
     deepspeed,
     axolotl,
     llama_factory,
-    torchtune
+    torchtune,
+    lightning
 ];
 
 /// Reads the config file at `path`, naming it in every error.

@@ -388,6 +388,13 @@ impl<'de> Visitor<'de> for Params {
     }
 }
 
+/// Any value, as JSON (`trainer.devices`: a count, a list of ids, or `"auto"`).
+pub fn any<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
+    ParamValue
+        .deserialize(d)
+        .map(|v| (!v.is_null()).then_some(v))
+}
+
 /// A parameter value as JSON, whatever the syntax: TOML's `nan` and `inf`, which JSON
 /// cannot hold, become the text Python's `float()` reads, so they keep their value.
 struct ParamValue;

@@ -199,3 +199,46 @@ fn torchtune_mistakes_name_the_key_and_line() {
          torchtune config because of \"tokenizer\")",
     );
 }
+
+#[test]
+fn lightningcli_steps_its_scheduler_once_an_epoch() {
+    let config = "examples/configs/lightning.yaml";
+    // batch 8: 13 batches an epoch, accumulate 2: 7 updates an epoch (the 13th batch closes
+    // a short one), 3 epochs; StepLR(step_size=1, gamma=0.5) stepped once an epoch.
+    let json = run_json(&["--config", config, "--samples", "100"]);
+    let schedule = &json["schedule"];
+    assert_eq!(schedule["schedule"], "StepLR");
+    assert_eq!(schedule["base_lr"], 0.001);
+    assert_eq!(schedule["run"]["framework"], "lightning");
+    assert_eq!(schedule["run"]["total_updates"]["value"], 21);
+    assert_eq!(schedule["runtime"]["name"], "lightning");
+    let rows = csv(&["--config", config, "--samples", "100"]);
+    let lrs: Vec<&str> = rows
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    let want: Vec<&str> = [["0.001"; 7], ["0.0005"; 7], ["0.00025"; 7]].concat();
+    assert_eq!(lrs, want);
+}
+
+#[test]
+fn lightnings_documented_optimizer_group_without_a_class_is_named() {
+    // The structure Lightning's docs show for a scheduler class fixed in code.
+    let config = "tests/fixtures/lightning/docs_optimizer_group.yaml";
+    rejects(
+        config,
+        ":3:1: \"lr_scheduler\" has no \"class_path\", so the scheduler class is fixed in the \
+         script (add_lr_scheduler_args), which lrsched cannot see; add class_path: \
+         torch.optim.lr_scheduler.NAME (read as LightningCLI config because of \"trainer\")",
+    );
+    rejects(
+        &write(
+            "cli.yaml",
+            "trainer: {max_epochs: 1}\nlr_scheduler:\n  class_path: mycode.WarmupCosine\n",
+        ),
+        ":3:3: \"lr_scheduler.class_path\" 'mycode.WarmupCosine' is no \
+         torch.optim.lr_scheduler class lrsched knows (read as LightningCLI config because of \
+         \"trainer\")",
+    );
+}
