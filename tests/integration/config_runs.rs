@@ -1,5 +1,6 @@
-//! Every world-size-1 case of `tests/golden/hf-trainer-runs.json` through the command line
-//! as a user runs it: the case's `training_arguments_json` written to a file (as JSON, and
+//! Every case of `tests/golden/hf-trainer-runs.json` (world size 1) and
+//! `hf-trainer-runs-multiproc.json` (2 and 3 processes, with `--devices`) through the
+//! command line as a user runs it: the case's `training_arguments_json` written to a file (as JSON, and
 //! the same as YAML), `lrsched csv --config FILE --samples N` gives `lr_used` (rtol 1e-12)
 //! and with `--logged` the logged values, and the run the Trainer refuses is refused.
 
@@ -49,10 +50,11 @@ fn close(got: f64, want: f64) -> bool {
     got == want || (got - want).abs() <= 1e-12 * want.abs().max(got.abs())
 }
 
-/// The failures of one case read from `file`.
+/// The failures of one case read from `file`, run on the case's world size.
 fn check(case: &Value, file: &std::path::Path) -> Vec<String> {
     let id = format!("{} ({})", case["id"].as_str().unwrap(), file.display());
     let samples = case["settings"]["samples"].as_u64().unwrap().to_string();
+    let devices = case["settings"]["world_size"].as_u64().unwrap().to_string();
     let file = file.to_str().unwrap();
     let mut failures = Vec::new();
     let want: Vec<f64> = case["lr_used"]
@@ -61,7 +63,14 @@ fn check(case: &Value, file: &std::path::Path) -> Vec<String> {
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    match csv_rows(&["--config", file, "--samples", &samples]) {
+    match csv_rows(&[
+        "--config",
+        file,
+        "--samples",
+        &samples,
+        "--devices",
+        &devices,
+    ]) {
         Err(e) => failures.push(format!("{id}: {e}")),
         Ok(rows) => {
             if rows.len() != want.len() {
@@ -86,7 +95,15 @@ fn check(case: &Value, file: &std::path::Path) -> Vec<String> {
         .iter()
         .map(|p| (p[0].as_u64().unwrap(), p[1].as_f64().unwrap()))
         .collect();
-    match csv_rows(&["--config", file, "--samples", &samples, "--logged"]) {
+    match csv_rows(&[
+        "--config",
+        file,
+        "--samples",
+        &samples,
+        "--devices",
+        &devices,
+        "--logged",
+    ]) {
         Err(e) => failures.push(format!("{id} --logged: {e}")),
         Ok(rows) => {
             let same = rows.len() == logged.len()
@@ -116,6 +133,36 @@ fn training_arguments_files_with_samples_give_the_trainers_updates() {
             failures.extend(check(case, &write_args(case, name)));
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn multi_process_runs_with_devices_give_the_trainers_updates() {
+    let golden: Value =
+        serde_json::from_str(include_str!("../golden/hf-trainer-runs-multiproc.json")).unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in golden["cases"].as_array().unwrap() {
+        if !case["error"].is_null() {
+            let samples = case["settings"]["samples"].to_string();
+            let devices = case["settings"]["world_size"].to_string();
+            let file = write_args(case, "args.yaml");
+            let out = lrsched()
+                .args(["csv", "--config", file.to_str().unwrap()])
+                .args(["--samples", &samples, "--devices", &devices])
+                .output()
+                .unwrap();
+            if out.status.code() != Some(2) {
+                failures.push(format!("{}: accepted, the Trainer raised", case["id"]));
+            }
+            continue;
+        }
+        checked += 1;
+        for name in ["args.json", "args.yaml"] {
+            failures.extend(check(case, &write_args(case, name)));
+        }
+    }
+    assert!(checked >= 10, "{checked} runs");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
