@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::document::{Document, Format};
+use super::document::{Document, Format, is_typo};
 use super::partial::{Origins, Partial};
 use super::{deepspeed, value};
 use crate::error::{Error, Result};
@@ -89,7 +89,27 @@ fn number(v: &Json) -> Option<f64> {
     }
 }
 
+/// LightningCLI's other top-level keys, near one lrsched reads but not misspellings.
+const NEAR_BUT_KNOWN: &[&str] = &["model"];
+
+fn typos(document: &Document<'_>) -> Result<()> {
+    for key in document.keys() {
+        let key = key.as_str();
+        if keys().contains(&key) || MARKERS.contains(&key) || NEAR_BUT_KNOWN.contains(&key) {
+            continue;
+        }
+        if let Some(near) = keys().iter().find(|k| is_typo(key, k)) {
+            return Err(document.error_at(
+                key,
+                format!("unknown key \"{key}\"; did you mean '{near}'?"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn read(document: &Document<'_>) -> Result<Partial> {
+    typos(document)?;
     let config: Lightning = document.deserialize()?;
     let at = |block: &str, name: &str| {
         let probe = [(name.to_string(), Raw::Json(Json::Null))];

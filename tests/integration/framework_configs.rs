@@ -242,3 +242,15 @@ fn lightnings_documented_optimizer_group_without_a_class_is_named() {
          \"trainer\")",
     );
 }
+
+#[test]
+fn a_lightningcli_key_close_to_one_lrsched_reads_is_a_typo() {
+    rejects(
+        &write(
+            "typo.yaml",
+            "trainer: {max_epochs: 1}\nlr_schedular:\n  class_path: StepLR\n",
+        ),
+        ":2:1: unknown key \"lr_schedular\"; did you mean 'lr_scheduler'? (read as \
+         LightningCLI config because of \"trainer\")",
+    );
+}
