@@ -58,6 +58,8 @@ struct TrainingArguments {
     dataloader_drop_last: Option<bool>,
     #[serde(default, deserialize_with = "value::epochs")]
     logging_steps: Option<f64>,
+    #[serde(default, deserialize_with = "value::any")]
+    deepspeed: Option<serde_json::Value>,
 }
 
 /// The keys lrsched reads from a `TrainingArguments` file.
@@ -93,6 +95,7 @@ fn read(document: &Document<'_>) -> Result<Partial> {
 pub fn read_as(document: &Document<'_>, framework: Framework) -> Result<Partial> {
     typos(document)?;
     let args: TrainingArguments = document.deserialize()?;
+    deepspeed_scheduler(document, args.deepspeed.as_ref())?;
     let (steps, open_steps) = match args.max_steps {
         None => (
             None,
@@ -148,6 +151,38 @@ pub fn read_as(document: &Document<'_>, framework: Framework) -> Result<Partial>
         logging_steps: args.logging_steps,
         ..Partial::default()
     })
+}
+
+/// A DeepSpeed config given in `deepspeed` (a dict, or the path of a JSON file) whose
+/// `"scheduler"` block replaces `lr_scheduler_type`: transformers' DeepSpeed integration
+/// builds DeepSpeed's scheduler instead (integrations/deepspeed.py), filling its `"auto"`
+/// values from these arguments, which lrsched does not do; reading the file as if the
+/// Trainer's own scheduler ran would give the wrong lr, so it is an error.
+fn deepspeed_scheduler(document: &Document<'_>, given: Option<&serde_json::Value>) -> Result<()> {
+    let (config, name) = match given {
+        Some(serde_json::Value::Object(map)) => (Some(map.clone()), "the \"deepspeed\" dict".to_string()),
+        Some(serde_json::Value::String(path)) => {
+            // A path the run resolves from its own directory; one lrsched cannot read here
+            // leaves the question open, as the Trainer's scheduler is then the likely one.
+            let map = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|v| v.as_object().cloned());
+            (map, format!("the DeepSpeed config {path}"))
+        }
+        _ => (None, String::new()),
+    };
+    match config {
+        Some(map) if map.contains_key("scheduler") => Err(document.error_at(
+            "deepspeed",
+            format!(
+                "{name} has a \"scheduler\" block, which replaces lr_scheduler_type in the \
+                 Trainer; read the DeepSpeed config itself with --config (with its \"auto\" \
+                 values written out)"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The warmup as a step count, or as a ratio of the steps still to be resolved.

@@ -247,3 +247,40 @@ fn run_flags_win_over_the_config() {
     assert_eq!(rows[0].1, 0.1);
     assert!(close(rows[1].1, 0.1 * 12.0 / 13.0), "{rows:?}");
 }
+
+#[test]
+fn a_deepspeed_scheduler_beside_the_arguments_is_not_taken_for_the_trainers() {
+    let dir = tempdir();
+    let with = dir.join("with.json");
+    std::fs::write(
+        &with,
+        r#"{"learning_rate": 1e-4, "max_steps": 10,
+            "deepspeed": "tests/fixtures/deepspeed/gpt2_baseline.json"}"#,
+    )
+    .unwrap();
+    let out = lrsched()
+        .args(["csv", "--config", with.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: config {}:2:13: the DeepSpeed config \
+             tests/fixtures/deepspeed/gpt2_baseline.json has a \"scheduler\" block, which \
+             replaces lr_scheduler_type in the Trainer; read the DeepSpeed config itself with \
+             --config (with its \"auto\" values written out) (read as transformers \
+             TrainingArguments because of \"learning_rate\")\n",
+            with.display()
+        )
+    );
+    // A DeepSpeed config without one leaves the Trainer's scheduler in charge.
+    let without = dir.join("without.json");
+    std::fs::write(
+        &without,
+        r#"{"learning_rate": 0.1, "max_steps": 2, "deepspeed": {"zero_optimization": {"stage": 2}}}"#,
+    )
+    .unwrap();
+    let rows = csv_rows(&["--config", without.to_str().unwrap()]).unwrap();
+    assert_eq!(rows, [(0, 0.1), (1, 0.05)]);
+}
