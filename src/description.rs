@@ -73,6 +73,8 @@ impl Partial {
         self.warmup = over.warmup.or(self.warmup);
         self.warmup_ratio = over.warmup_ratio.or(self.warmup_ratio);
         self.open_steps = over.open_steps.or(self.open_steps);
+        self.run = over.run.or(self.run);
+        self.logging_steps = over.logging_steps.or(self.logging_steps);
         // Origins stay aligned with the parameters; a layer that has none (flags) adds None.
         let mut origins = over.origins.params;
         origins.resize(over.params.len(), None);

@@ -21,9 +21,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Table(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "table")? {
-                let table = Table::new(
-                    run.schedule(),
-                    Steps::all(run.last_row().saturating_add(1)),
+                let table = Table::fitting(
+                    &run.first_rows(&args.range, 1024)?,
+                    run.last_row(),
                     args.digits.map(usize::from),
                 );
                 run.write(&args.range, &table, &mut io::stdout().lock())?;

@@ -104,8 +104,9 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "P", value_parser = ["f32", "f64"])]
     pub precision: Option<String>,
 
-    /// Read the description from a file ("-" for stdin): lrsched JSON or TOML, or transformers
-    /// TrainingArguments JSON (flags given here win)
+    /// Read the description from a file ("-" for stdin): lrsched JSON, TOML or YAML, or a
+    /// training config (TrainingArguments, DeepSpeed, Axolotl, LLaMA-Factory, torchtune,
+    /// LightningCLI); flags given here win
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 }

@@ -92,18 +92,34 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
              is the run's max_steps (give --max-steps for a fixed number of updates)"
         )));
     }
-    let derivation = Run {
-        framework: Framework::Transformers,
+    let mut partial = schedule.partial(command)?;
+    // A training framework's config gives the run; the run flags win over it.
+    let config = partial
+        .run
+        .take()
+        .unwrap_or_else(|| Run::new(Framework::Transformers));
+    let flag_warmup = schedule.warmup.is_some() || run.warmup_ratio.is_some();
+    let (warmup_steps, warmup_ratio) = if flag_warmup {
+        (schedule.warmup.map(|w| w as f64), run.warmup_ratio)
+    } else {
+        (config.warmup_steps, config.warmup_ratio)
+    };
+    let mut derivation = Run {
+        framework: config.framework,
         samples: Some(samples),
-        batch_size: run.batch_size,
-        devices: run.devices,
-        grad_accum: run.grad_accum,
-        epochs: run.epochs,
-        max_steps: run.max_steps,
-        drop_last: run.drop_last.then_some(true),
-        warmup_steps: schedule.warmup.map(|w| w as f64),
-        warmup_ratio: run.warmup_ratio,
-        ..Run::default()
+        batch_size: run.batch_size.or(config.batch_size),
+        devices: run.devices.or(config.devices),
+        grad_accum: run.grad_accum.or(config.grad_accum),
+        epochs: run.epochs.or(config.epochs),
+        max_steps: run.max_steps.or(config.max_steps),
+        max_steps_per_epoch: config.max_steps_per_epoch,
+        drop_last: if run.drop_last {
+            Some(true)
+        } else {
+            config.drop_last
+        },
+        warmup_steps,
+        warmup_ratio,
     }
     .derive()?;
     if derivation.num_training_steps.value == 0 {
@@ -113,26 +129,41 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
             derivation.summary()
         )));
     }
-    let runtime = Runtime::named(
-        run.runtime.as_deref().unwrap_or("hf"),
-        run.devices.unwrap_or(1),
-    )?;
+    let devices = run.devices.or(config.devices).unwrap_or(1);
+    // The runtime defaults to the code that steps the config's scheduler.
+    let default_runtime = match config.framework {
+        Framework::DeepSpeed => "deepspeed",
+        Framework::Lightning => "lightning",
+        Framework::Torchtune => "torch",
+        Framework::Transformers | Framework::LlamaFactory | Framework::Axolotl => "hf",
+    };
+    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or(default_runtime), devices)?;
     if run.logged && runtime != Runtime::Hf {
         return Err(Error::input(format!(
             "--logged gives the Trainer's logged learning_rate, which needs --runtime hf, not {}",
             runtime.name()
         )));
     }
-    let mut partial = schedule.partial(command)?;
     let base_lr = partial.base_lr.unwrap_or(DEFAULT_BASE_LR);
-    // The Trainer hands its warmup to every schedule; those that take none ignore it.
+    // The Trainer hands its warmup to every schedule and those that take none ignore it
+    // (without --samples, `--schedule constant --warmup N` stays an error).
     let warmup = match &partial.expr {
         Some(_) => derivation.num_warmup_steps.value,
         None => {
             let entry = registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
-            derivation.context(base_lr, entry).warmup
+            let warmup = derivation.context(base_lr, entry).warmup;
+            let planned = derivation.num_warmup_steps.value;
+            if warmup != planned {
+                derivation.notes.push(format!(
+                    "{} takes no warmup: the Trainer passes num_warmup_steps={planned} and \
+                     get_scheduler ignores it",
+                    entry.name
+                ));
+            }
+            warmup
         }
     };
+    let partial_logging = partial.logging_steps;
     partial.steps = Some(derivation.num_training_steps.value);
     partial.warmup = Some(warmup);
     let description = partial.resolve()?;
@@ -140,16 +171,13 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         description,
         derivation,
         runtime,
-        logging_steps: run.logged.then(|| run.logging_steps.unwrap_or(500.0)),
+        logging_steps: run
+            .logged
+            .then(|| run.logging_steps.or(partial_logging).unwrap_or(500.0)),
     }))
 }
 
 impl Planned {
-    /// The schedule the run's updates read.
-    pub fn schedule(&self) -> &dyn lrsched::Schedule {
-        self.description.schedule()
-    }
-
     /// The largest step column value written, for the table's width.
     pub fn last_row(&self) -> u64 {
         let total = self.derivation.total_updates.value;
@@ -177,6 +205,30 @@ impl Planned {
     where
         F: Format<Row = Point, End = ()> + ?Sized,
     {
+        let mut stream = Stream::begin(format, out)?;
+        self.visit(range, usize::MAX, &mut |point| Ok(stream.row(&point)?))?;
+        stream.end(&())?;
+        Ok(())
+    }
+
+    /// The first `limit` rows that [`Planned::write`] writes (a table sizes its columns
+    /// from them).
+    pub fn first_rows(&self, range: &RangeArgs, limit: usize) -> Result<Vec<Point>> {
+        let mut rows = Vec::new();
+        self.visit(range, limit, &mut |point| {
+            rows.push(point);
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    /// Gives `row` each row to write, at most `limit` of them.
+    fn visit(
+        &self,
+        range: &RangeArgs,
+        limit: usize,
+        row: &mut dyn FnMut(Point) -> Result<()>,
+    ) -> Result<()> {
         let schedule = self.description.schedule();
         // accelerate stops stepping a scheduler with a total_steps attribute (OneCycleLR,
         // unless wrapped in the warmup's SequentialLR) once it is reached.
@@ -209,14 +261,17 @@ impl Planned {
         };
         let every = range.every.max(1);
         let last = total.saturating_sub(1);
-        let mut stream = Stream::begin(format, out)?;
+        let mut written = 0;
         for x in map.lrs(schedule, total) {
+            if written >= limit {
+                break;
+            }
             if x.point.lr.is_nan()
                 && let Some(error) = schedule.error_at(x.point.step)
             {
                 return Err(error);
             }
-            let row = match logged.as_mut() {
+            let row_step = match logged.as_mut() {
                 Some(steps) => {
                     if steps.next_if_eq(&(x.update + 1)).is_none() {
                         continue;
@@ -231,12 +286,12 @@ impl Planned {
                     u
                 }
             };
-            stream.row(&Point {
-                step: row,
+            written += 1;
+            row(Point {
+                step: row_step,
                 ..x.point
             })?;
         }
-        stream.end(&())?;
         Ok(())
     }
 }

@@ -25,6 +25,9 @@ pub struct Format {
     pub keys: fn() -> &'static [&'static str],
     /// Reads a document of this format.
     pub read: fn(&Document<'_>) -> Result<Partial>,
+    /// The formats whose keys this one also uses (Axolotl's and LLaMA-Factory's YAML hold
+    /// `TrainingArguments` fields): a document this format claims is not theirs.
+    pub supersedes: &'static [&'static str],
 }
 
 /// True when `key` is a misspelling of `field`: at most two single-character edits
@@ -41,7 +44,8 @@ pub enum Syntax {
     Json,
     /// TOML.
     Toml,
-    /// YAML, recognised so that it can be refused by name.
+    /// YAML (read as YAML 1.2: `2e-5` is a number, as the frameworks that convert
+    /// PyYAML's string of it make it).
     Yaml,
 }
 
@@ -189,10 +193,31 @@ impl<'a> Document<'a> {
                     self.data_error::<T>(&e.path().to_string(), inner.message(), position)
                 })
             }
-            Syntax::Yaml => Err(Error::input(format!(
-                "config {}: YAML configs are not supported yet",
-                self.file
-            ))),
+            Syntax::Yaml => {
+                let located = |e: &serde_norway::Error| {
+                    let position = e.location().map(|l| (l.line(), l.column()));
+                    let text = e.to_string();
+                    // serde_norway's message ends with the position and may start with
+                    // its own path, both of which the error says its own way.
+                    let text = match text.rfind(" at line ") {
+                        Some(i) => text[..i].to_string(),
+                        None => text,
+                    };
+                    (position, text)
+                };
+                // A syntax error first, so that everything after is about the data.
+                if let Err(e) = serde_norway::from_str::<serde::de::IgnoredAny>(self.text) {
+                    let (position, text) = located(&e);
+                    return Err(self.error_at_offset(position, format!("not valid YAML: {text}")));
+                }
+                let de = serde_norway::Deserializer::from_str(self.text);
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    let (position, text) = located(e.inner());
+                    let path = e.path().to_string();
+                    let text = text.strip_prefix(&format!("{path}: ")).unwrap_or(&text);
+                    self.data_error::<T>(&path, text, position)
+                })
+            }
         }
     }
 

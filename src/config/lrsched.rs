@@ -16,6 +16,7 @@ pub const FORMAT: Format = Format {
     is_marker: |key| keys().contains(&key),
     keys,
     read,
+    supersedes: &[],
 };
 
 /// The keys of the format, in the order `lrsched json` writes them.

@@ -2,8 +2,8 @@
 //! into the same [`Partial`] that command-line flags override (see description.rs, which
 //! calls this module and never the other way round).
 //!
-//! The syntax comes from the file name (`.json`, `.toml`; `.yaml`/`.yml` is not supported
-//! yet) or, for other names and `--config -`, from the content. The format comes from the
+//! The syntax comes from the file name (`.json`, `.toml`, `.yaml`/`.yml`) or, for other
+//! names and `--config -`, from the content. The format comes from the
 //! keys: each [`Format`] names the keys that mark it, and a document no format claims is
 //! read as the first of [`FORMATS`], lrsched's own. Every error names the file and the line
 //! and column of the offending key or value.
@@ -35,7 +35,15 @@ macro_rules! formats {
     };
 }
 
-formats![lrsched, training_args];
+formats![
+    lrsched,
+    training_args,
+    deepspeed,
+    axolotl,
+    llama_factory,
+    torchtune,
+    lightning
+];
 
 /// Reads the config file at `path`, naming it in every error.
 pub fn read(path: &Path) -> Result<Partial> {
@@ -49,11 +57,6 @@ pub fn read(path: &Path) -> Result<Partial> {
 /// keys show. A UTF-8 byte order mark is skipped.
 pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if syntax == Syntax::Yaml {
-        return Err(Error::input(format!(
-            "config {file}: YAML configs are not supported yet; write the file as JSON or TOML"
-        )));
-    }
     let document = Document::new(file, text, syntax)?;
     let claims: Vec<(&Format, Vec<&str>)> = FORMATS
         .iter()
@@ -67,6 +70,14 @@ pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
             (*format, markers)
         })
         .filter(|(_, markers)| !markers.is_empty())
+        .collect();
+    let superseded: Vec<&str> = claims
+        .iter()
+        .flat_map(|(format, _)| format.supersedes.iter().copied())
+        .collect();
+    let claims: Vec<(&Format, Vec<&str>)> = claims
+        .into_iter()
+        .filter(|(format, _)| !superseded.contains(&format.name))
         .collect();
     match claims.as_slice() {
         [] => {

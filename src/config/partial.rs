@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::run::Run;
 use crate::schedule::params::Raw;
 
 /// A schedule description as given, every part optional: from flags, from a config file,
@@ -35,6 +36,12 @@ pub struct Partial {
     /// Where a config file wrote the values that are checked only once the layers are
     /// merged (the expression, the parameters), so that their errors can name the place.
     pub origins: Origins,
+    /// What a training framework's config says about the run (batch size, epochs,
+    /// `max_steps`, warmup, ...), which `--samples` turns into optimizer updates by that
+    /// framework's rules; the run flags win over it.
+    pub run: Option<Run>,
+    /// The config's `logging_steps`, for `--logged`.
+    pub logging_steps: Option<f64>,
 }
 
 /// Where a config file wrote the values of a [`Partial`] that are checked after merging.

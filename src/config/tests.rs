@@ -249,11 +249,67 @@ fn byte_order_marks_and_syntaxes() -> Result<()> {
     assert_eq!(Syntax::detect(None, "# lr\nsteps = 5\n"), Syntax::Toml);
     assert_eq!(Syntax::detect(None, "learning_rate: 2e-5\n"), Syntax::Yaml);
     assert_eq!(Syntax::detect(None, ""), Syntax::Toml);
-    assert_eq!(
-        message(parse("args.yaml", "learning_rate: 2e-5\n", Syntax::Yaml)),
-        "config args.yaml: YAML configs are not supported yet; write the file as JSON or TOML"
-    );
     Ok(())
+}
+
+#[test]
+fn yaml_reads_like_json() -> Result<()> {
+    let from_yaml = parse(
+        "args.yaml",
+        "# saved by a script\nlearning_rate: 2e-5\nlr_scheduler_type: cosine\nmax_steps: 100\n\
+         warmup_steps: 0.1\nlr_scheduler_kwargs:\n  num_cycles: 0.25\noutput_dir: out\n",
+        Syntax::Yaml,
+    )?;
+    let from_json = parse(
+        "args.json",
+        r#"{"learning_rate": 2e-5, "lr_scheduler_type": "cosine", "max_steps": 100,
+            "warmup_steps": 0.1, "lr_scheduler_kwargs": {"num_cycles": 0.25}, "output_dir": "out"}"#,
+        Syntax::Json,
+    )?;
+    assert_eq!(from_yaml.base_lr, Some(2e-5));
+    assert_eq!(
+        (
+            from_yaml.schedule.clone(),
+            from_yaml.steps,
+            from_yaml.warmup_ratio
+        ),
+        (
+            from_json.schedule.clone(),
+            from_json.steps,
+            from_json.warmup_ratio
+        )
+    );
+    assert_eq!(from_yaml.params, from_json.params);
+    let own = parse(
+        "lr.yml",
+        "schedule: StepLR\nsteps: 10\nparams: {step_size: 3}\n",
+        Syntax::Yaml,
+    )?;
+    assert_eq!(own.params, vec![("step_size".into(), Raw::Json(json!(3)))]);
+    Ok(())
+}
+
+#[test]
+fn yaml_errors_have_line_and_column() {
+    assert_eq!(
+        message(parse("a.yaml", "steps: 5\n base_lr: [\n", Syntax::Yaml)),
+        "config a.yaml:2:9: not valid YAML: mapping values are not allowed in this context"
+    );
+    assert_eq!(
+        message(parse("a.yaml", "steps: 5\nbase_lr: fast\n", Syntax::Yaml)),
+        "config a.yaml:2:10: \"base_lr\" must be a finite number >= 0 (torch rejects a \
+         negative lr), not string \"fast\""
+    );
+    assert_eq!(
+        message(parse("a.yaml", "steps: 5\nbase_lrr: 0.1\n", Syntax::Yaml)),
+        "config a.yaml:2:1: unknown key \"base_lrr\"; did you mean 'base_lr'? (the keys are \
+         schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
+    );
+    assert_eq!(
+        message(parse("a.yaml", "- 1\n- 2\n", Syntax::Yaml)),
+        "config a.yaml:1:1: must be an object of keys like {\"schedule\": \"cosine\", \
+         \"steps\": 1000}, not sequence"
+    );
 }
 
 // transformers TrainingArguments.

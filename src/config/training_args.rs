@@ -8,6 +8,7 @@ use super::document::{Document, Format, is_typo};
 use super::partial::{OpenSteps, Origins, Partial};
 use super::value;
 use crate::error::Result;
+use crate::run::{Framework, Run};
 use crate::schedule::params::Raw;
 use crate::schedule::registry::{self, Library};
 use crate::suggest::closest;
@@ -15,13 +16,16 @@ use crate::suggest::closest;
 /// transformers `TrainingArguments`.
 pub const FORMAT: Format = Format {
     name: "transformers TrainingArguments",
-    is_marker: |key| TRAINING_ARGUMENTS.contains(&key),
+    is_marker: |key| TRAINING_ARGUMENTS.contains(&key) && !super::deepspeed::SHARED.contains(&key),
     keys,
     read,
+    supersedes: &[],
 };
 
 /// `TrainingArguments.lr_scheduler_type`'s default.
 pub const HF_DEFAULT_SCHEDULER: &str = "linear";
+/// `TrainingArguments.per_device_train_batch_size`'s default.
+pub const HF_DEFAULT_BATCH_SIZE: u64 = 8;
 /// `TrainingArguments.learning_rate`'s default.
 pub const HF_DEFAULT_LEARNING_RATE: f64 = 5e-5;
 
@@ -44,6 +48,18 @@ struct TrainingArguments {
     warmup_steps: Option<f64>,
     #[serde(default, deserialize_with = "value::ratio")]
     warmup_ratio: Option<f64>,
+    #[serde(default, deserialize_with = "value::epochs")]
+    num_train_epochs: Option<f64>,
+    #[serde(default, deserialize_with = "value::steps")]
+    per_device_train_batch_size: Option<u64>,
+    #[serde(default, deserialize_with = "value::steps")]
+    gradient_accumulation_steps: Option<u64>,
+    #[serde(default, deserialize_with = "value::flag")]
+    dataloader_drop_last: Option<bool>,
+    #[serde(default, deserialize_with = "value::epochs")]
+    logging_steps: Option<f64>,
+    #[serde(default, deserialize_with = "value::any")]
+    deepspeed: Option<serde_json::Value>,
 }
 
 /// The keys lrsched reads from a `TrainingArguments` file.
@@ -71,8 +87,15 @@ fn scheduler_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
 }
 
 fn read(document: &Document<'_>) -> Result<Partial> {
+    read_as(document, Framework::Transformers)
+}
+
+/// Reads `TrainingArguments` keys for `framework`, which passes them to the Trainer
+/// unchanged (LLaMA-Factory).
+pub fn read_as(document: &Document<'_>, framework: Framework) -> Result<Partial> {
     typos(document)?;
     let args: TrainingArguments = document.deserialize()?;
+    deepspeed_scheduler(document, args.deepspeed.as_ref())?;
     let (steps, open_steps) = match args.max_steps {
         None => (
             None,
@@ -90,6 +113,23 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         ),
     };
     let (warmup, warmup_ratio) = warmup(document, &args)?;
+    // A missing field is TrainingArguments' default, which the Trainer then uses.
+    let run = Run {
+        framework,
+        batch_size: Some(
+            args.per_device_train_batch_size
+                .unwrap_or(HF_DEFAULT_BATCH_SIZE),
+        ),
+        grad_accum: args.gradient_accumulation_steps,
+        epochs: args
+            .num_train_epochs
+            .or(Framework::Transformers.default_epochs()),
+        max_steps: args.max_steps,
+        drop_last: args.dataloader_drop_last,
+        warmup_steps: args.warmup_steps,
+        warmup_ratio: args.warmup_ratio,
+        ..Run::default()
+    };
     let params = args.lr_scheduler_kwargs.unwrap_or_default();
     let origins = Origins {
         expr: None,
@@ -107,8 +147,42 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         warmup_ratio,
         params,
         origins,
+        run: Some(run),
+        logging_steps: args.logging_steps,
         ..Partial::default()
     })
+}
+
+/// A DeepSpeed config given in `deepspeed` (a dict, or the path of a JSON file) whose
+/// `"scheduler"` block replaces `lr_scheduler_type`: transformers' DeepSpeed integration
+/// builds DeepSpeed's scheduler instead (integrations/deepspeed.py), filling its `"auto"`
+/// values from these arguments, which lrsched does not do; reading the file as if the
+/// Trainer's own scheduler ran would give the wrong lr, so it is an error.
+fn deepspeed_scheduler(document: &Document<'_>, given: Option<&serde_json::Value>) -> Result<()> {
+    let (config, name) = match given {
+        Some(serde_json::Value::Object(map)) => (Some(map.clone()), "the \"deepspeed\" dict".to_string()),
+        Some(serde_json::Value::String(path)) => {
+            // A path the run resolves from its own directory; one lrsched cannot read here
+            // leaves the question open, as the Trainer's scheduler is then the likely one.
+            let map = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|v| v.as_object().cloned());
+            (map, format!("the DeepSpeed config {path}"))
+        }
+        _ => (None, String::new()),
+    };
+    match config {
+        Some(map) if map.contains_key("scheduler") => Err(document.error_at(
+            "deepspeed",
+            format!(
+                "{name} has a \"scheduler\" block, which replaces lr_scheduler_type in the \
+                 Trainer; read the DeepSpeed config itself with --config (with its \"auto\" \
+                 values written out)"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The warmup as a step count, or as a ratio of the steps still to be resolved.

@@ -80,6 +80,9 @@ impl<'de, const MIN: u64> Visitor<'de> for Count<MIN> {
 struct Float {
     expecting: &'static str,
     accept: fn(f64) -> bool,
+    /// Whether a number written as a string (PyYAML's `2e-5`) is read as the number, as
+    /// frameworks that convert their config values do.
+    text: bool,
 }
 
 impl<'de> Visitor<'de> for Float {
@@ -121,6 +124,56 @@ impl<'de> Visitor<'de> for Float {
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
         self.visit_f64(v as f64)
     }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        match v.trim().parse::<f64>() {
+            Ok(x) if self.text => self.visit_f64(x),
+            _ => Err(E::invalid_type(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+
+/// The number readers of a framework that converts number-shaped strings (Axolotl's
+/// pydantic, torchtune's and Lightning's casts): `2e-5`, which PyYAML leaves a string, is
+/// the number.
+pub mod converted {
+    use super::*;
+
+    /// [`super::lr`], a string of a number accepted.
+    pub fn lr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_option(Float {
+            expecting: "a finite number >= 0 (torch rejects a negative lr)",
+            accept: |x| x.is_finite() && x >= 0.0,
+            text: true,
+        })
+    }
+
+    /// [`super::non_negative`], a string of a number accepted.
+    pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_option(Float {
+            expecting: "a number of steps or a ratio in [0, 1)",
+            accept: |x| x.is_finite() && x >= 0.0,
+            text: true,
+        })
+    }
+
+    /// [`super::epochs`], a string of a number accepted.
+    pub fn epochs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_option(Float {
+            expecting: "a finite number >= 0",
+            accept: |x| x.is_finite() && x >= 0.0,
+            text: true,
+        })
+    }
+
+    /// [`super::ratio`], a string of a number accepted.
+    pub fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_option(Float {
+            expecting: "a ratio in [0, 1]",
+            accept: |x| (0.0..=1.0).contains(&x),
+            text: true,
+        })
+    }
 }
 
 /// A learning rate: finite and >= 0, as torch's optimizers require.
@@ -128,6 +181,7 @@ pub fn lr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     d.deserialize_option(Float {
         expecting: "a finite number >= 0 (torch rejects a negative lr)",
         accept: |x| x.is_finite() && x >= 0.0,
+        text: false,
     })
 }
 
@@ -136,6 +190,16 @@ pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::E
     d.deserialize_option(Float {
         expecting: "a number of steps or a ratio in [0, 1)",
         accept: |x| x.is_finite() && x >= 0.0,
+        text: false,
+    })
+}
+
+/// Epochs, or `logging_steps`: a finite number >= 0 (a float, as transformers allows).
+pub fn epochs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_option(Float {
+        expecting: "a finite number >= 0",
+        accept: |x| x.is_finite() && x >= 0.0,
+        text: false,
     })
 }
 
@@ -144,6 +208,7 @@ pub fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     d.deserialize_option(Float {
         expecting: "a ratio in [0, 1] (as transformers requires)",
         accept: |x| (0.0..=1.0).contains(&x),
+        text: false,
     })
 }
 
@@ -180,6 +245,30 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         }
     }
     d.deserialize_option(Int)
+}
+
+/// A boolean.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct Flag;
+    impl<'de> Visitor<'de> for Flag {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("true or false")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+    }
+    d.deserialize_option(Flag)
 }
 
 /// A string.
@@ -372,6 +461,13 @@ impl<'de> Visitor<'de> for VarValue {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
         Ok(v.to_string())
     }
+}
+
+/// Any value, as JSON (`trainer.devices`: a count, a list of ids, or `"auto"`).
+pub fn any<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
+    ParamValue
+        .deserialize(d)
+        .map(|v| (!v.is_null()).then_some(v))
 }
 
 /// A parameter value as JSON, whatever the syntax: TOML's `nan` and `inf`, which JSON

@@ -53,6 +53,23 @@ impl Table {
         table
     }
 
+    /// The table whose columns fit `rows`, the first rows it will write, with steps up to
+    /// `last_step` (for rows that are not a schedule's own steps, such as a run's updates).
+    pub fn fitting(rows: &[Point], last_step: u64, digits: Option<usize>) -> Self {
+        let mut table = Table {
+            digits,
+            step_width: last_step.to_string().len().max("Step".len()),
+            multiplier_width: "Multiplier".len(),
+        };
+        let widest = rows
+            .iter()
+            .map(|p| table.text(p.multiplier).len())
+            .max()
+            .unwrap_or(0);
+        table.multiplier_width = table.multiplier_width.max(widest);
+        table
+    }
+
     fn text(&self, v: f64) -> String {
         match self.digits {
             Some(d) => significant(v, d),

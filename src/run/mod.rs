@@ -44,6 +44,7 @@ pub enum Framework {
     Torchtune,
     /// A loop driving a DeepSpeed engine: gradient accumulation counted over the whole run,
     /// not per epoch.
+    #[serde(rename = "deepspeed")]
     DeepSpeed,
     /// PyTorch Lightning's `Trainer`: `max_epochs` (an int), `max_steps`,
     /// `accumulate_grad_batches`, stepping on the last batch of an epoch.

@@ -284,12 +284,13 @@ fn configs_from_stdin_with_a_bom_or_in_toml() {
 }
 
 #[test]
-fn yaml_configs_are_refused_by_name() {
-    let yaml = config("args.yaml", "learning_rate: 2.0e-5\nmax_steps: 100\n");
+fn yaml_configs_name_the_line_and_column() {
+    let yaml = config("args.yaml", "learning_rate: 2.0e-5\nmax_steps: ten\n");
     rejects(
         &["check", "--config", yaml.to_str().unwrap()],
         &format!(
-            "config {}: YAML configs are not supported yet; write the file as JSON or TOML",
+            "config {}:2:12: \"max_steps\" must be a whole number, not string \"ten\" \
+             (read as transformers TrainingArguments because of \"learning_rate\")",
             yaml.display()
         ),
     );

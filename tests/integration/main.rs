@@ -6,6 +6,9 @@
 
 mod check;
 mod cli;
+mod config_runs;
+mod deepspeed_configs;
+mod framework_configs;
 mod fuzz_regressions;
 mod golden;
 mod golden_jax;
