@@ -10,6 +10,7 @@ pub mod description;
 pub mod error;
 pub mod expr;
 pub mod format;
+pub mod logs;
 pub mod output;
 pub mod parallel;
 pub mod run;

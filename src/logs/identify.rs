@@ -1,0 +1,1 @@
+//! Which built-in made a log.
