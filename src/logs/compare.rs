@@ -135,6 +135,27 @@ pub fn compare_rows(
     comparer.finish(log)
 }
 
+/// The largest relative error of `rows` against `schedule`, `None` when a row's step is
+/// not the schedule's: [`compare_rows`] without the report, for scoring many schedules.
+pub(crate) fn max_rel_error(
+    rows: &[Row],
+    schedule: &dyn Schedule,
+    steps: u64,
+    map: &StepMap<'_>,
+) -> Option<f64> {
+    let mut cursor = Cursor::new(schedule);
+    let mut max: f64 = 0.0;
+    for row in rows {
+        let step = map.apply(row.step).filter(|&s| s < steps)?;
+        let error = rel_error(row.lr, cursor.lr(step)?);
+        if error.is_nan() {
+            return None;
+        }
+        max = max.max(error);
+    }
+    Some(max)
+}
+
 /// Reads a schedule at increasing steps in one forward pass (recursive schedules replay
 /// once, not once a row).
 struct Cursor<'s> {
@@ -333,7 +354,7 @@ fn whole_ratio(big: u64, small: u64, slack: u64) -> Option<u64> {
         return None;
     }
     let k = (big as f64 / small as f64).round() as u64;
-    (k >= 2 && big.abs_diff(k * small) <= slack.max(1) * k).then_some(k)
+    (k >= 2 && big.abs_diff(k.saturating_mul(small)) <= slack.max(1).saturating_mul(k)).then_some(k)
 }
 
 /// One line on a classic cause of the differences in `sample`, when they have its shape.

@@ -3,6 +3,7 @@
 //! what is done with them: [`compare`] (a schedule against a log).
 
 pub mod compare;
+pub mod identify;
 mod read;
 
 pub use read::{Columns, Format, read, read_all};

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod fuzz_regressions;
 mod golden;
+mod identify;
 mod libraries;
 mod library_properties;
 mod properties;
