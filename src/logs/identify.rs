@@ -56,17 +56,24 @@ pub fn identify(rows: &[Row], info: &LogInfo, tolerance: f64, keep: usize) -> Ve
     let mut candidates: Vec<Candidate> = Vec::new();
     for mut trial in trials(&points, info) {
         drop_defaults(&mut trial);
-        let Some(candidate) = score(&trial, rows, &map, tolerance) else {
+        let Some(candidate) = score(&mut trial, rows, &map, tolerance) else {
             continue;
         };
         if !candidates.iter().any(|c| c.args == candidate.args) {
             candidates.push(candidate);
         }
     }
+    // Exact candidates simplest first (fewest arguments: a default parameter rather than
+    // a fitted one), the others by their error.
     candidates.sort_by(|a, b| {
-        a.max_rel_error
-            .total_cmp(&b.max_rel_error)
-            .then(a.args.len().cmp(&b.args.len()))
+        b.exact.cmp(&a.exact).then(if a.exact {
+            a.args
+                .len()
+                .cmp(&b.args.len())
+                .then(a.max_rel_error.total_cmp(&b.max_rel_error))
+        } else {
+            a.max_rel_error.total_cmp(&b.max_rel_error)
+        })
     });
     candidates.truncate(keep);
     candidates
@@ -92,8 +99,42 @@ fn drop_defaults(trial: &mut Trial) {
     });
 }
 
-/// Builds the trial as lrsched would from its arguments, and compares it with the log.
-fn score(trial: &Trial, rows: &[Row], map: &StepMap<'_>, tolerance: f64) -> Option<Candidate> {
+/// Scores the trial; when it misses, scores it again with the base lr that puts it through
+/// the log's highest row (a log every k steps may never show the peak itself).
+fn score(trial: &mut Trial, rows: &[Row], map: &StepMap<'_>, tolerance: f64) -> Option<Candidate> {
+    let (candidate, refit) = score_once(trial, rows, map, tolerance)?;
+    if candidate.exact {
+        return Some(candidate);
+    }
+    let base = nice(refit);
+    if base == trial.base_lr || !(base.is_finite() && base > 0.0) {
+        return Some(candidate);
+    }
+    let first = trial.base_lr;
+    trial.base_lr = base;
+    for (name, value) in &mut trial.params {
+        // OneCycleLR's peak is its max_lr, which moves with it.
+        if *name == "max_lr" {
+            *value = py_repr(base);
+        }
+    }
+    match score_once(trial, rows, map, tolerance) {
+        Some((again, _)) if again.max_rel_error < candidate.max_rel_error => Some(again),
+        _ => {
+            trial.base_lr = first;
+            Some(candidate)
+        }
+    }
+}
+
+/// Builds the trial as lrsched would from its arguments and compares it with the log; also
+/// gives the base lr that would match the log's highest row.
+fn score_once(
+    trial: &Trial,
+    rows: &[Row],
+    map: &StepMap<'_>,
+    tolerance: f64,
+) -> Option<(Candidate, f64)> {
     if trial.steps == 0 || !(trial.base_lr.is_finite() && trial.base_lr >= 0.0) {
         return None;
     }
@@ -111,7 +152,8 @@ fn score(trial: &Trial, rows: &[Row], map: &StepMap<'_>, tolerance: f64) -> Opti
     }
     .resolve()
     .ok()?;
-    let last = description.schedule().last_defined_step();
+    let schedule = description.schedule();
+    let last = schedule.last_defined_step();
     if last.is_some_and(|last| {
         rows.iter()
             .any(|r| map.apply(r.step).is_some_and(|s| s > last))
@@ -120,17 +162,23 @@ fn score(trial: &Trial, rows: &[Row], map: &StepMap<'_>, tolerance: f64) -> Opti
     }
     let max_rel_error = max_rel_error(
         rows,
-        description.schedule(),
+        schedule,
         trial.steps.max(rows.last().map_or(0, |r| r.step + 1)),
         map,
     )?;
-    Some(Candidate {
-        schedule: trial.schedule.to_string(),
-        args: args(trial),
-        python: python(trial),
-        max_rel_error,
-        exact: max_rel_error <= tolerance,
-    })
+    let highest = rows.iter().max_by(|a, b| a.lr.total_cmp(&b.lr))?;
+    let at = schedule.at(map.apply(highest.step)?).lr;
+    let refit = trial.base_lr * highest.lr / at;
+    Some((
+        Candidate {
+            schedule: trial.schedule.to_string(),
+            args: args(trial),
+            python: python(trial),
+            max_rel_error,
+            exact: max_rel_error <= tolerance,
+        },
+        refit,
+    ))
 }
 
 fn args(trial: &Trial) -> Vec<String> {
@@ -217,31 +265,54 @@ fn trials(points: &[(u64, f64)], info: &LogInfo) -> Vec<Trial> {
     let (last_x, last_y) = points[points.len() - 1];
     let peak = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     let peak_x = points.iter().find(|p| same(p.1, peak)).map_or(0, |p| p.0);
-    let base = nice(peak);
     // The horizon: the trainer's max_steps, or one past the last row.
     let mut horizons = vec![last_x + 1];
     if let Some(m) = info.max_steps {
         horizons.insert(0, m);
     }
-    // Linear warmups: step * peak / lr at the first rising row, and the peak's step.
-    let mut warmups = vec![0];
+    // Linear warmups with the lr they rise to: step * peak / lr at the first rising row,
+    // and the peak's step, when the peak is logged.
+    let mut warmups = vec![(0, nice(peak))];
     if first_y < peak {
-        let rising = points
+        let rising: Vec<&(u64, f64)> = points
             .iter()
             .take_while(|p| p.0 < peak_x)
-            .find(|p| p.0 > 0 && p.1 > 0.0);
-        if let Some(w) = rising.and_then(|&(x, y)| whole(x as f64 * peak / y)) {
-            warmups.push(w);
+            .filter(|p| p.0 > 0 && p.1 > 0.0)
+            .collect();
+        if let Some(w) = rising
+            .first()
+            .and_then(|&&(x, y)| whole(x as f64 * peak / y))
+        {
+            warmups.push((w, nice(peak)));
         }
-        warmups.push(peak_x);
+        warmups.push((peak_x, nice(peak)));
+        // A log every k steps may miss the peak: the rows on the ramp give base_lr / W,
+        // and W lies between the last of them and the next row.
+        if let Some(&&(x, y)) = rising.first() {
+            let slope = y / x as f64;
+            let on_ramp = |p: &&(u64, f64)| p.0 > 0 && same(p.1 / p.0 as f64, slope);
+            if let Some(last) = points.iter().rfind(on_ramp) {
+                let next = points
+                    .iter()
+                    .find(|p| p.0 > last.0)
+                    .map_or(last.0 + 1, |p| p.0);
+                for w in (last.0 + 1..=next).take(64) {
+                    warmups.push((w, nice(slope * w as f64)));
+                }
+            }
+        }
+    }
+    // A trainer state's first row may come after the whole warmup.
+    if points[0].0 > 0 && same(first_y, peak) {
+        for w in (1..=points[0].0).take(64) {
+            warmups.push((w, nice(peak)));
+        }
+    } else if points[0].0 > 0 {
+        for w in (1..=points[0].0).take(64) {
+            warmups.push((w, nice(first_y)));
+        }
     }
     warmups.dedup();
-    let after = |w: u64| {
-        points
-            .iter()
-            .find(|p| p.0 > w && p.1 < peak * (1.0 - 1e-9))
-            .copied()
-    };
     let mut trials = Vec::new();
     let mut add = |schedule: &'static str,
                    steps: u64,
@@ -257,7 +328,13 @@ fn trials(points: &[(u64, f64)], info: &LogInfo) -> Vec<Trial> {
         });
     };
     for &n in &horizons {
-        for &w in &warmups {
+        for &(w, base) in &warmups {
+            let after = |w: u64| {
+                points
+                    .iter()
+                    .find(|p| p.0 > w && p.1 < base * (1.0 - 1e-9))
+                    .copied()
+            };
             if w > 0 {
                 add("constant_with_warmup", n, base, w, vec![]);
             }
@@ -287,10 +364,22 @@ fn trials(points: &[(u64, f64)], info: &LogInfo) -> Vec<Trial> {
                 );
             }
             // The floor of a cosine to min_lr_rate, read at the last row.
-            if last_x > w {
-                let p = (last_x - w) as f64 / n.saturating_sub(w).max(1) as f64;
-                let c = 0.5 * (1.0 + (std::f64::consts::PI * p).cos());
-                let r = (last_y / base - c) / (1.0 - c);
+            // With the base lr unseen, the rate comes from the ratio of the first decaying
+            // row and the last: y = B (r + (1 - r) c), one equation in r once B cancels.
+            let cosine = |x: u64| {
+                let p = x.saturating_sub(w) as f64 / n.saturating_sub(w).max(1) as f64;
+                0.5 * (1.0 + (std::f64::consts::PI * p).cos())
+            };
+            let from_last = |c2: f64| (last_y / base - c2) / (1.0 - c2);
+            let from_ratio = |(x1, y1): (u64, f64)| {
+                let (c1, c2) = (cosine(x1), cosine(last_x));
+                (last_y * c1 - y1 * c2) / (y1 * (1.0 - c2) - last_y * (1.0 - c1))
+            };
+            let mut rates = vec![from_last(cosine(last_x))];
+            if let Some(row) = points.iter().find(|p| p.0 >= w && p.0 < last_x) {
+                rates.push(from_ratio(*row));
+            }
+            for r in rates.into_iter().filter(|_| last_x > w) {
                 if r.is_finite() && r > 0.0 && r < 1.0 {
                     add(
                         "cosine_with_min_lr",
@@ -326,6 +415,43 @@ fn trials(points: &[(u64, f64)], info: &LogInfo) -> Vec<Trial> {
             }
             if w > 0 {
                 add("inverse_sqrt", n, base, w, vec![]);
+            }
+            // inverse_sqrt's timescale t from m^2 = t / (s + t - W).
+            if let Some((x, y)) = after(w) {
+                let m2 = (y / base).powi(2);
+                let t = m2 * (x - w) as f64 / (1.0 - m2);
+                if t.is_finite() && t > 0.0 {
+                    add(
+                        "inverse_sqrt",
+                        n,
+                        base,
+                        w,
+                        vec![("timescale", py_repr(nice(t)))],
+                    );
+                }
+            }
+            // Warmup, stable at the peak, then a decay over the rest of the horizon.
+            let stable_end = points
+                .iter()
+                .rev()
+                .find(|p| same(p.1, peak))
+                .map_or(0, |p| p.0 + 1);
+            if stable_end > w && stable_end < n {
+                // The decay's first step is still at the peak (its shape is 1 at 0).
+                for d in [n - stable_end + 1, n - stable_end] {
+                    for decay in ["linear", "cosine", "1-sqrt"] {
+                        add(
+                            "warmup_stable_decay",
+                            n,
+                            base,
+                            w,
+                            vec![
+                                ("num_decay_steps", d.to_string()),
+                                ("decay_type", decay.into()),
+                            ],
+                        );
+                    }
+                }
             }
         }
         add("constant", n, nice(first_y), 0, vec![]);
@@ -402,6 +528,107 @@ fn torch_trials(
         }
     }
     // OneCycleLR: initial = max_lr / div_factor, peak at pct_start * total - 1, last row the floor.
+    if first_x == 0 && first_y > 0.0 {
+        // The first step where the lr reaches its last value, and where it changes.
+        let settles = points.iter().find(|p| same(p.1, last_y)).map_or(0, |p| p.0);
+        let changes = points.iter().find(|p| !same(p.1, first_y)).map(|p| p.0);
+        // LinearLR: a ramp from start_factor to end_factor over total_iters, then constant.
+        if settles > 0 {
+            let total = settles.to_string();
+            if last_y > first_y {
+                let start = py_repr(nice(first_y / last_y));
+                add(
+                    "LinearLR",
+                    steps,
+                    nice(last_y),
+                    0,
+                    vec![("start_factor", start), ("total_iters", total.clone())],
+                );
+            } else {
+                let end = py_repr(nice(last_y / first_y));
+                add(
+                    "LinearLR",
+                    steps,
+                    base,
+                    0,
+                    vec![
+                        ("start_factor", "1.0".into()),
+                        ("end_factor", end),
+                        ("total_iters", total.clone()),
+                    ],
+                );
+            }
+        }
+        // ConstantLR: factor until total_iters, then the optimizer's lr.
+        if let Some(at) = changes {
+            if last_y > first_y {
+                let factor = py_repr(nice(first_y / last_y));
+                add(
+                    "ConstantLR",
+                    steps,
+                    nice(last_y),
+                    0,
+                    vec![("factor", factor), ("total_iters", at.to_string())],
+                );
+            }
+        }
+        // PolynomialLR: to 0 at total_iters; the power from a row half way there.
+        let zero = points.iter().find(|p| p.1 == 0.0).map(|p| p.0);
+        let total = zero.or_else(|| {
+            let &(x, y) = points.iter().find(|p| p.0 > 0 && p.1 < first_y)?;
+            whole(x as f64 / (1.0 - y / first_y))
+        });
+        if let Some(total) = total.filter(|&t| t > 0) {
+            let decaying: Vec<&(u64, f64)> = points
+                .iter()
+                .filter(|p| p.0 > 0 && p.0 < total && p.1 > 0.0)
+                .collect();
+            let mid = decaying.get(decaying.len() / 2).copied();
+            let mut powers = vec![1.0];
+            if let Some(&(x, y)) = mid {
+                powers.push(nice(
+                    (y / first_y).ln() / (1.0 - x as f64 / total as f64).ln(),
+                ));
+            }
+            for power in powers.into_iter().filter(|p| p.is_finite() && *p > 0.0) {
+                add(
+                    "PolynomialLR",
+                    steps,
+                    base,
+                    0,
+                    vec![
+                        ("total_iters", total.to_string()),
+                        ("power", py_repr(power)),
+                    ],
+                );
+            }
+        }
+        // CosineAnnealingWarmRestarts: restarts where the lr jumps back up.
+        let restarts: Vec<u64> = points
+            .windows(2)
+            .filter(|p| p[1].1 > p[0].1 * (1.0 + 1e-9))
+            .map(|p| p[1].0)
+            .collect();
+        if let Some(&t0) = restarts.first() {
+            let t_mult = match restarts.get(1) {
+                Some(&second) => whole((second - t0) as f64 / t0 as f64).unwrap_or(1).max(1),
+                None => 1,
+            };
+            for eta_min in [0.0, nice(min)] {
+                add(
+                    "CosineAnnealingWarmRestarts",
+                    steps,
+                    base,
+                    0,
+                    vec![
+                        ("T_0", t0.to_string()),
+                        ("T_mult", t_mult.to_string()),
+                        ("eta_min", py_repr(eta_min)),
+                    ],
+                );
+            }
+        }
+    }
     // The peak is at step pct_start * total - 1, a float the rows may not hit.
     if first_x == 0 && first_y > 0.0 && peak > first_y {
         let peak_x = points.iter().find(|p| same(p.1, peak)).map_or(0, |p| p.0);

@@ -68,11 +68,11 @@ fn lr(rng: &mut Pcg64) -> f64 {
 fn built_ins_with_random_parameters_are_named_exactly() {
     let mut rng = Pcg64::new(0xcafe_f00d_d15e_a5e5, 0xa02b_dbf7_bb3c_0a7a);
     let mut failures = Vec::new();
-    for case in 0..120 {
+    for case in 0..216 {
         let steps = 20 + below(&mut rng, 400);
         let warmup = below(&mut rng, steps / 4);
         let base = lr(&mut rng);
-        let (schedule, warmup, params): (&str, u64, Vec<(&str, String)>) = match case % 12 {
+        let (schedule, warmup, params): (&str, u64, Vec<(&str, String)>) = match case % 18 {
             0 => ("linear", warmup, vec![]),
             1 => ("cosine", warmup, vec![]),
             2 => (
@@ -126,6 +126,49 @@ fn built_ins_with_random_parameters_are_named_exactly() {
                 vec![
                     ("T_max", (steps / 2 + below(&mut rng, steps)).to_string()),
                     ("eta_min", "0.0".into()),
+                ],
+            ),
+            12 => (
+                "inverse_sqrt",
+                warmup.max(1),
+                vec![("timescale", (10 + below(&mut rng, 500)).to_string())],
+            ),
+            13 => (
+                "warmup_stable_decay",
+                warmup,
+                vec![
+                    (
+                        "num_decay_steps",
+                        (1 + below(&mut rng, steps / 2)).to_string(),
+                    ),
+                    (
+                        "decay_type",
+                        ["linear", "cosine", "1-sqrt"][below(&mut rng, 3) as usize].into(),
+                    ),
+                ],
+            ),
+            14 => (
+                "LinearLR",
+                0,
+                vec![
+                    ("start_factor", format!("0.{}", 1 + below(&mut rng, 9))),
+                    ("total_iters", (1 + below(&mut rng, steps / 2)).to_string()),
+                ],
+            ),
+            15 => (
+                "PolynomialLR",
+                0,
+                vec![
+                    ("total_iters", (5 + below(&mut rng, steps)).to_string()),
+                    ("power", format!("{}", 1 + below(&mut rng, 3))),
+                ],
+            ),
+            16 => (
+                "CosineAnnealingWarmRestarts",
+                0,
+                vec![
+                    ("T_0", (3 + below(&mut rng, steps / 4)).to_string()),
+                    ("T_mult", (1 + below(&mut rng, 2)).to_string()),
                 ],
             ),
             _ => (
@@ -207,4 +250,54 @@ fn a_random_curve_is_not_claimed() {
     let found = best(&rows, &csv_info());
     assert!(found.iter().all(|c| !c.exact), "{found:?}");
     assert!(to_text(&found).starts_with("no built-in explains this log within the tolerance"));
+}
+
+#[test]
+fn trainer_states_logged_every_k_steps_are_named_exactly() {
+    let mut rng = Pcg64::new(0x5eed, 0x1066);
+    let mut failures = Vec::new();
+    for case in 0..40 {
+        let steps = 50 + below(&mut rng, 400);
+        let warmup = 1 + below(&mut rng, steps / 5);
+        let every = 1 + below(&mut rng, 10);
+        let base = lr(&mut rng);
+        let (schedule, params): (&str, Vec<(&str, String)>) = match case % 4 {
+            0 => ("linear", vec![]),
+            1 => ("cosine", vec![]),
+            2 => ("constant_with_warmup", vec![]),
+            _ => ("cosine_with_min_lr", vec![("min_lr_rate", "0.1".into())]),
+        };
+        let all = log_of(schedule, steps, base, warmup, &params);
+        // The Trainer logs at global_step s (1-based) the lr of update s-1.
+        let rows: Vec<Row> = (1..=steps)
+            .filter(|s| s % every == 0)
+            .map(|s| Row {
+                step: s,
+                lr: all[s as usize - 1].lr,
+                line: s,
+            })
+            .collect();
+        let info = LogInfo {
+            format: Some(Format::TrainerState),
+            max_steps: Some(steps),
+            ..LogInfo::default()
+        };
+        let found = best(&rows, &info);
+        let top = found.first();
+        // A warmup shorter than the logging interval leaves no row on the ramp; any exact
+        // candidate is then as right as another.
+        let observable = warmup >= every;
+        if !top.is_some_and(|c| c.exact && (c.schedule == schedule || !observable)) {
+            failures.push(format!(
+                "case {case}: {schedule} steps {steps} base {base} warmup {warmup} every {every}: got {:?}",
+                top.map(|c| (&c.args, c.max_rel_error))
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} not identified:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
