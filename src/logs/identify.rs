@@ -219,7 +219,25 @@ fn python(trial: &Trial) -> String {
             }
             format!("transformers.{upstream}")
         }
-        _ => format!("torch.optim.lr_scheduler.{}", trial.schedule),
+        Ok(entry) if entry.library == registry::Library::DeepSpeed => {
+            kwargs.push(format!("warmup_num_steps={}", trial.warmup));
+            if trial.schedule.ends_with("DecayLR") {
+                kwargs.push(format!("total_num_steps={}", trial.steps));
+            }
+            entry
+                .upstream
+                .split('(')
+                .next()
+                .unwrap_or(entry.upstream)
+                .to_string()
+        }
+        Ok(entry) => entry
+            .upstream
+            .split('(')
+            .next()
+            .unwrap_or(entry.upstream)
+            .to_string(),
+        Err(_) => trial.schedule.to_string(),
     };
     for (k, v) in &trial.params {
         let v = match v.as_str() {
@@ -626,6 +644,22 @@ fn torch_trials(
                         ("eta_min", py_repr(eta_min)),
                     ],
                 );
+            }
+        }
+    }
+    // DeepSpeed's WarmupLR and WarmupDecayLR: absolute lrs from warmup_min_lr to
+    // warmup_max_lr, at the peak from iteration W on (step W + 1).
+    let peak_x = points.iter().find(|p| same(p.1, peak)).map_or(0, |p| p.0);
+    if first_x == 0 && peak > first_y && peak_x >= 2 {
+        for w in [peak_x - 1, peak_x] {
+            for kind in ["log", "linear"] {
+                let params = vec![
+                    ("warmup_min_lr", py_repr(nice(first_y))),
+                    ("warmup_max_lr", py_repr(nice(peak))),
+                    ("warmup_type", kind.to_string()),
+                ];
+                add("deepspeed:WarmupLR", steps, 0.1, w, params.clone());
+                add("deepspeed:WarmupDecayLR", steps, 0.1, w, params);
             }
         }
     }

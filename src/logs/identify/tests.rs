@@ -68,11 +68,11 @@ fn lr(rng: &mut Pcg64) -> f64 {
 fn built_ins_with_random_parameters_are_named_exactly() {
     let mut rng = Pcg64::new(0xcafe_f00d_d15e_a5e5, 0xa02b_dbf7_bb3c_0a7a);
     let mut failures = Vec::new();
-    for case in 0..216 {
+    for case in 0..240 {
         let steps = 20 + below(&mut rng, 400);
         let warmup = below(&mut rng, steps / 4);
         let base = lr(&mut rng);
-        let (schedule, warmup, params): (&str, u64, Vec<(&str, String)>) = match case % 18 {
+        let (schedule, warmup, params): (&str, u64, Vec<(&str, String)>) = match case % 20 {
             0 => ("linear", warmup, vec![]),
             1 => ("cosine", warmup, vec![]),
             2 => (
@@ -169,6 +169,43 @@ fn built_ins_with_random_parameters_are_named_exactly() {
                 vec![
                     ("T_0", (3 + below(&mut rng, steps / 4)).to_string()),
                     ("T_mult", (1 + below(&mut rng, 2)).to_string()),
+                ],
+            ),
+            17 => (
+                "deepspeed:WarmupLR",
+                warmup.max(2),
+                vec![
+                    ("warmup_min_lr", "0.0".into()),
+                    ("warmup_max_lr", py_repr(base)),
+                    (
+                        "warmup_type",
+                        if below(&mut rng, 2) == 0 {
+                            "log"
+                        } else {
+                            "linear"
+                        }
+                        .into(),
+                    ),
+                ],
+            ),
+            18 => (
+                "deepspeed:WarmupDecayLR",
+                warmup.max(2),
+                vec![
+                    (
+                        "warmup_min_lr",
+                        py_repr(nice(base * below(&mut rng, 5) as f64 / 10.0)),
+                    ),
+                    ("warmup_max_lr", py_repr(base)),
+                    (
+                        "warmup_type",
+                        if below(&mut rng, 2) == 0 {
+                            "log"
+                        } else {
+                            "linear"
+                        }
+                        .into(),
+                    ),
                 ],
             ),
             _ => (
