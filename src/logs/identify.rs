@@ -431,6 +431,46 @@ fn trials(points: &[(u64, f64)], info: &LogInfo) -> Vec<Trial> {
                     }
                 }
             }
+            // Both power and lr_end unknown: y = (B - E) q + E with q = (1 - p)^power gives
+            // E from each row for a power; the power is where two rows agree on E.
+            let decaying: Vec<(u64, f64)> = points
+                .iter()
+                .filter(|p| p.0 > w && p.0 < n)
+                .copied()
+                .collect();
+            if decaying.len() >= 3 {
+                let (r1, r2) = (
+                    decaying[decaying.len() / 3],
+                    decaying[2 * decaying.len() / 3],
+                );
+                let end_at = |power: f64, (x, y): (u64, f64)| {
+                    let q = (1.0 - (x - w) as f64 / n.saturating_sub(w).max(1) as f64).powf(power);
+                    (y - base * q) / (1.0 - q)
+                };
+                let gap = |power: f64| end_at(power, r1) - end_at(power, r2);
+                let (mut lo, mut hi) = (0.01f64.ln(), 100f64.ln());
+                if gap(lo.exp()).signum() != gap(hi.exp()).signum() {
+                    for _ in 0..200 {
+                        let mid = 0.5 * (lo + hi);
+                        if gap(mid.exp()).signum() == gap(lo.exp()).signum() {
+                            lo = mid;
+                        } else {
+                            hi = mid;
+                        }
+                    }
+                    let power = nice(lo.exp());
+                    let end = nice(end_at(power, r1));
+                    if power.is_finite() && end.is_finite() && end >= 0.0 && end < base {
+                        add(
+                            "polynomial",
+                            n,
+                            base,
+                            w,
+                            vec![("lr_end", py_repr(end)), ("power", py_repr(power))],
+                        );
+                    }
+                }
+            }
             if w > 0 {
                 add("inverse_sqrt", n, base, w, vec![]);
             }
@@ -596,7 +636,32 @@ fn torch_trials(
             let &(x, y) = points.iter().find(|p| p.0 > 0 && p.1 < first_y)?;
             whole(x as f64 / (1.0 - y / first_y))
         });
-        if let Some(total) = total.filter(|&t| t > 0) {
+        // A horizon past the log: T and the power from two rows, where
+        // ln(y1/B) / ln(y2/B) = ln(1 - x1/T) / ln(1 - x2/T).
+        let mut totals: Vec<u64> = total.into_iter().collect();
+        let falling: Vec<(u64, f64)> = points
+            .iter()
+            .filter(|p| p.0 > 0 && p.1 > 0.0 && p.1 < first_y)
+            .copied()
+            .collect();
+        if zero.is_none() && falling.len() >= 2 {
+            let ((x1, y1), (x2, y2)) = (falling[0], falling[falling.len() - 1]);
+            let target = (y1 / first_y).ln() / (y2 / first_y).ln();
+            let gap = |t: f64| (1.0 - x1 as f64 / t).ln() / (1.0 - x2 as f64 / t).ln() - target;
+            let (mut lo, mut hi) = (x2 as f64 + 1e-9, 1000.0 * (x2 as f64 + 1.0));
+            if gap(lo).signum() != gap(hi).signum() {
+                for _ in 0..200 {
+                    let mid = 0.5 * (lo + hi);
+                    if gap(mid).signum() == gap(lo).signum() {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                totals.push(lo.round() as u64);
+            }
+        }
+        for total in totals.into_iter().filter(|&t| t > 0) {
             let decaying: Vec<&(u64, f64)> = points
                 .iter()
                 .filter(|p| p.0 > 0 && p.0 < total && p.1 > 0.0)

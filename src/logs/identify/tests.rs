@@ -89,7 +89,14 @@ fn built_ins_with_random_parameters_are_named_exactly() {
                 "polynomial",
                 warmup,
                 vec![
-                    ("lr_end", "1e-07".into()),
+                    (
+                        "lr_end",
+                        [
+                            String::from("1e-07"),
+                            py_repr(nice(base * below(&mut rng, 5) as f64 / 20.0)),
+                        ][below(&mut rng, 2) as usize]
+                            .clone(),
+                    ),
                     ("power", format!("{}", 1 + below(&mut rng, 3))),
                 ],
             ),
