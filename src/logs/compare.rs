@@ -48,6 +48,16 @@ impl<'a> StepMap<'a> {
         })
     }
 
+    /// The map a log of `format` needs: the Trainer's for a trainer state, the same steps
+    /// for CSV and JSON Lines (which count what their logger counts: pass another map when
+    /// that is optimizer updates logged after `scheduler.step()`).
+    pub fn for_format(format: super::Format, scheduler_step: impl Fn(u64) -> u64 + 'a) -> Self {
+        match format {
+            super::Format::TrainerState => StepMap::trainer(scheduler_step),
+            super::Format::Csv | super::Format::JsonLines => StepMap::same(),
+        }
+    }
+
     /// The schedule step of log step `s`.
     pub fn apply(&self, s: u64) -> Option<u64> {
         (self.map)(s)

@@ -240,3 +240,25 @@ fn rows_past_the_schedule_are_only_in_the_log() {
          mismatch: the log has rows the schedule does not reach\n"
     );
 }
+
+#[test]
+fn report_serialises_with_every_finding() {
+    let log = perturbed(
+        "json.json",
+        |step, lr| if step == 5 { lr * 2.0 } else { lr },
+    );
+    let report = against(&log, None);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["rows_compared"], 37);
+    assert_eq!(json["mismatches"], 1);
+    assert_eq!(json["first_mismatch"]["step"], 5);
+    assert_eq!(json["first_mismatch"]["schedule_step"], 4);
+    assert_eq!(json["matches"], false);
+    assert_eq!(json["step_map"], "log step s = the lr of update s-1");
+    let map = StepMap::for_format(crate::logs::Format::TrainerState, |u| u);
+    assert_eq!((map.apply(0), map.apply(5)), (None, Some(4)));
+    assert_eq!(
+        StepMap::for_format(crate::logs::Format::Csv, |u| u).apply(5),
+        Some(5)
+    );
+}
