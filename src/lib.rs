@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod format;
+pub mod logs;
 pub mod output;
 pub mod run;
 pub mod schedule;

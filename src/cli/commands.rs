@@ -71,6 +71,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::List(args) => super::list::list(&args, &mut io::stdout().lock())?,
         Command::Train(args) => train(&args)?,
         Command::Check(args) => super::check::run(&args)?,
+        Command::Identify(args) => return super::identify::run(&args),
         Command::Completions(args) => super::generate::completions(&args)?,
         Command::Man(args) => super::generate::man(&args)?,
     }

@@ -5,6 +5,7 @@ mod check;
 pub mod color;
 mod commands;
 mod generate;
+mod identify;
 mod list;
 mod run;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
     Check(check::CheckArgs),
+    /// Which built-in, with which parameters, made a logged lr curve (trainer_state.json, CSV, JSON Lines)
+    Identify(identify::IdentifyArgs),
     /// Shell completion script on stdout (bash, zsh, fish, powershell, elvish)
     Completions(generate::CompletionsArgs),
     /// Man page (roff) on stdout: lrsched man | man -l -
