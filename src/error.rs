@@ -4,6 +4,7 @@ use std::io;
 
 /// Everything that can go wrong while describing, evaluating or writing a schedule.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Bad input from the user: an unknown name, a malformed value or expression, an
     /// unreadable file. The message is complete and names the offending input.
