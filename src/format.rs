@@ -106,6 +106,26 @@ pub fn significant(v: f64, digits: usize) -> String {
     text.parse::<f64>().map(py_repr).unwrap_or(text)
 }
 
+/// Splits `text` into lines of at most `width` characters at spaces (a longer word stays
+/// whole), folding runs of white space.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use lrsched::error::Result;
+use lrsched::format::wrap;
 use lrsched::schedule::registry::{self, Entry, Library};
 
 use super::ListArgs;
@@ -160,26 +161,6 @@ fn paragraph(out: &mut dyn Write, text: &str) -> Result<()> {
         writeln!(out, "  {line}")?;
     }
     Ok(())
-}
-
-/// Splits `text` into lines of at most `width` characters at spaces (a longer word stays
-/// whole), folding runs of white space.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]

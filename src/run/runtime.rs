@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::Derivation;
 use crate::error::{Error, Result};
+use crate::format::wrap;
 use crate::schedule::{Point, Schedule};
 use crate::suggest::did_you_mean;
 
@@ -134,25 +135,6 @@ pub fn write_rules(out: &mut dyn Write, width: usize) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Splits `text` into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 impl Runtime {
