@@ -67,7 +67,7 @@ check_installed() {
 
 # --- crates.io: lean, and it builds on its own -------------------------------------------
 cargo package --list --locked >"$work/files.txt" || fail "cargo package --list"
-unexpected="$(grep -v -E '^(src/.+\.rs|build\.rs|examples/[a-z_]+\.rs|examples/seed0-(data\.csv|init\.json)|examples/configs/[a-z_]+\.(json|toml|yaml|yml)|assets/fonts/(DejaVuSans\.ttf|LICENSE)|README\.md|Cargo\.(toml|toml\.orig|lock)|\.cargo_vcs_info\.json)$' "$work/files.txt" || true)"
+unexpected="$(grep -v -E '^(src/.+\.rs|build\.rs|examples/[a-z_]+\.rs|examples/seed0-(data\.csv|init\.json)|examples/configs/[a-z_]+\.(json|toml|yaml|yml)|assets/fonts/(DejaVuSans\.ttf|LICENSE)|LICENSE-(MIT|APACHE)|README\.md|Cargo\.(toml|toml\.orig|lock)|\.cargo_vcs_info\.json)$' "$work/files.txt" || true)"
 [ -z "$unexpected" ] || fail "cargo package ships files a user does not need:
 $unexpected"
 for needed in src/main.rs src/lib.rs build.rs README.md Cargo.lock examples/seed0-data.csv examples/seed0-init.json; do
