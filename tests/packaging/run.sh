@@ -82,7 +82,8 @@ pass "cargo package --list is lean ($(wc -l <"$work/files.txt") files)"
 cargo package --locked --target-dir "$CARGO_TARGET_DIR/package-verify" || fail "cargo package"
 crate="$CARGO_TARGET_DIR/package-verify/package/lrsched-$version.crate"
 size="$(wc -c <"$crate")"
-[ "$size" -lt 500000 ] || fail "$crate is $size bytes"
+# The bundled DejaVu Sans (for PNG text without system fonts) is about 450 KB compressed.
+[ "$size" -lt 1000000 ] || fail "$crate is $size bytes"
 pass "cargo package builds the crate on its own ($size bytes)"
 
 # --- Python wheel, pip install ., cargo install ------------------------------------------
