@@ -36,33 +36,40 @@ fn catalogue(out: &mut dyn Write) -> Result<()> {
         group(library, out)?;
         writeln!(out)?;
     }
-    writeln!(
-        out,
-        "--expr EXPR: your own multiplier, as LambdaLR(lambda step: EXPR)"
-    )?;
-    writeln!(
-        out,
+    for text in [
+        "--expr EXPR: your own multiplier, as LambdaLR(lambda step: EXPR), or a pasted \
+         Python lambda or def",
         "Any schedule can be written LIBRARY:NAME (torch:StepLR); a bare name means \
-         transformers' or torch's schedule of that name, else the only one of that name."
-    )?;
-    writeln!(
-        out,
+         transformers' or torch's schedule of that name, else the only one of that name.",
         "lrsched list LIBRARY lists one library; lrsched list NAME shows a schedule's formula, \
-         parameters and defaults."
-    )?;
+         parameters and defaults.",
+    ] {
+        for line in wrap(text, 80) {
+            writeln!(out, "{line}")?;
+        }
+    }
     Ok(())
 }
 
-/// A library's heading and its schedules, one a line, names aligned across all libraries so
+/// A library's heading and its schedules, one a line, names aligned within the library so
 /// that the catalogue reads as one table.
 fn group(library: Library, out: &mut dyn Write) -> Result<()> {
-    let width = registry::entries()
+    let entries: Vec<&Entry> = registry::entries()
+        .filter(|e| e.library == library)
+        .collect();
+    let width = entries
+        .iter()
         .map(|e| e.to_string().len())
         .max()
         .unwrap_or(0);
     writeln!(out, "{library} ({})", library.heading())?;
-    for e in registry::entries().filter(|e| e.library == library) {
-        writeln!(out, "  {:<width$} {}", e.to_string(), e.summary)?;
+    // Summaries wrap so that the catalogue fits 80 columns beside the library's longest name.
+    let room = 80usize.saturating_sub(width + 3).max(30);
+    for e in entries {
+        for (i, line) in wrap(e.summary, room).iter().enumerate() {
+            let name = if i == 0 { e.to_string() } else { String::new() };
+            writeln!(out, "  {name:<width$} {line}")?;
+        }
     }
     Ok(())
 }

@@ -362,7 +362,9 @@ fn list_groups_by_library_and_lists_one() {
             lines.next(),
             Some(format!("{library} ({})", library.heading()).as_str())
         );
+        // A summary that wraps continues on an indented line.
         let listed: Vec<String> = lines
+            .filter(|l| !l.starts_with("   "))
             .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
             .collect();
         let want: Vec<String> = registry::entries()
@@ -509,4 +511,18 @@ fn echoed_input_never_carries_control_characters() {
         &["table", "--schedule", "cos\u{1}ine"],
         "unknown schedule 'cos\\u{1}ine'; did you mean 'cosine'? (lrsched list shows all)",
     );
+}
+
+#[test]
+fn list_fits_80_columns() {
+    let out = lrsched().arg("list").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }

@@ -233,6 +233,7 @@ fn list_shows_every_new_name() {
         let listed: Vec<&str> = section
             .lines()
             .skip(1)
+            .filter(|l| !l.starts_with("   "))
             .map(|l| l.split_whitespace().next().unwrap())
             .collect();
         let library = heading.split_whitespace().next().unwrap();
