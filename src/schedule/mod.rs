@@ -14,6 +14,8 @@ pub mod optax;
 pub mod params;
 pub mod real;
 pub mod registry;
+#[cfg(test)]
+mod testing;
 pub mod timm;
 mod torch;
 mod transformers;

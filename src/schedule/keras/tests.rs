@@ -1,33 +1,6 @@
 //! Unit tests of the Keras built-ins: Keras' validation messages and its quirks.
 
-use crate::description::Partial;
-use crate::schedule::params::Raw;
-
-fn lrs(schedule: &str, set: &[(&str, &str)], steps: u64) -> Result<Vec<f64>, String> {
-    let partial = Partial {
-        schedule: Some(schedule.to_string()),
-        steps: Some(steps),
-        params: set
-            .iter()
-            .map(|(k, v)| (k.to_string(), Raw::Text(v.to_string())))
-            .collect(),
-        ..Partial::default()
-    };
-    let description = partial.resolve().map_err(|e| e.to_string())?;
-    let schedule = description.schedule();
-    Ok(schedule
-        .points(0)
-        .take(steps as usize)
-        .map(|p| p.lr)
-        .collect())
-}
-
-fn error(schedule: &str, set: &[(&str, &str)]) -> String {
-    match lrs(schedule, set, 10) {
-        Ok(v) => format!("accepted: {v:?}"),
-        Err(e) => e,
-    }
-}
+use crate::schedule::testing::{error, lrs};
 
 #[test]
 fn keras_errors_carry_keras_reason() {
