@@ -512,9 +512,8 @@ fn values_are_checked_where_they_are_written() {
 
 #[test]
 fn expr_files_and_vars_are_read_and_placed() -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("lrsched-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let source = dir.join("lr.py");
+    let dir = tempfile::tempdir()?;
+    let source = dir.path().join("lr.py");
     std::fs::write(
         &source,
         "def f(s):\n    return min(1.0, s / warmup_steps)\n",
@@ -563,6 +562,7 @@ fn expr_files_and_vars_are_read_and_placed() -> Result<()> {
         "config lr.json:2:1: give either \"schedule\" or \"expr_file\", not both"
     );
     let missing = dir
+        .path()
         .join("missing.py")
         .to_string_lossy()
         .replace('\\', "\\\\");

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::cli::{closes_quietly, lrsched, rejects, tempdir};
+use crate::cli::{closes_quietly, lrsched, rejects};
+use crate::scratch::{TempFile, tempdir};
 
 const ZERO_FIRST: &str = "warning: the lr at step 0 is 0.0, so the first optimizer step changes \
                           nothing (a linear warmup starts at 0)";
@@ -193,10 +194,8 @@ fn ten_million_steps_in_constant_memory() {
     assert_eq!(doc["summary"]["final_lr"], 1e-7);
 }
 
-fn config(name: &str, text: &str) -> std::path::PathBuf {
-    let path = tempdir().join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+fn config(name: &str, text: &str) -> TempFile {
+    TempFile::new(name, text)
 }
 
 #[test]
@@ -355,7 +354,8 @@ fn config_mistakes_exit_2_naming_the_key() {
 
 #[test]
 fn plot_svg_writes_a_chart_file_and_nothing_else() {
-    let svg = tempdir().join("lr.svg");
+    let dir = tempdir();
+    let svg = dir.path().join("lr.svg");
     lrsched()
         .args([
             "plot",
@@ -406,7 +406,8 @@ fn plot_svg_writes_a_chart_file_and_nothing_else() {
     assert!(text.contains("stroke=\"#f28e2b\""), "a second colour");
 
     // --width, --height and --title are honoured; .png writes a PNG.
-    let png = tempdir().join("lr.png");
+    let dir = tempdir();
+    let png = dir.path().join("lr.png");
     lrsched()
         .args([
             "plot", "--steps", "50", "--width", "320", "--height", "200", "--title", "t",

@@ -6,6 +6,8 @@ use std::process::{Command as StdCommand, Stdio};
 use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::scratch::tempdir;
+
 pub fn lrsched() -> Command {
     let mut cmd = Command::cargo_bin("lrsched").unwrap();
     cmd.env_remove("NO_COLOR");
@@ -106,7 +108,7 @@ fn json_parses_back_and_its_schedule_is_a_config() {
     );
 
     let dir = tempdir();
-    let config = dir.join("schedule.json");
+    let config = dir.path().join("schedule.json");
     std::fs::write(&config, doc["schedule"].to_string()).unwrap();
     let again = lrsched()
         .args(["json", "--config"])
@@ -138,7 +140,7 @@ fn json_lines_is_one_point_a_line() {
 #[test]
 fn flags_win_over_the_config_file() {
     let dir = tempdir();
-    let config = dir.join("c.json");
+    let config = dir.path().join("c.json");
     std::fs::write(
         &config,
         r#"{"schedule": "constant_with_warmup", "steps": 50, "warmup": 4, "base_lr": 1.0}"#,
@@ -199,7 +201,7 @@ fn bad_input_exits_2_with_one_message() {
         "cannot read config /nonexistent/lr.json: No such file or directory (os error 2)",
     );
     let dir = tempdir();
-    let config = dir.join("typo.json");
+    let config = dir.path().join("typo.json");
     std::fs::write(&config, r#"{"warmpu": 5}"#).unwrap();
     rejects(
         &["csv", "--config", config.to_str().unwrap()],
@@ -405,18 +407,6 @@ fn unknown_libraries_and_names_are_explained() {
         "unknown schedule 'transformers:StepLR': transformers has no StepLR; did you mean \
          'torch:StepLR'? (lrsched list shows all)",
     );
-}
-
-pub fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lrsched-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -6,23 +6,22 @@
 
 use serde_json::Value;
 
-use crate::cli::{lrsched, tempdir};
+use crate::cli::lrsched;
+use crate::scratch::{TempFile, tempdir};
 
 fn golden() -> Value {
     serde_json::from_str(include_str!("../golden/hf-trainer-runs.json")).unwrap()
 }
 
 /// The case's TrainingArguments written as `name` (`.json` or `.yaml`).
-fn write_args(case: &Value, name: &str) -> std::path::PathBuf {
+fn write_args(case: &Value, name: &str) -> TempFile {
     let args = &case["training_arguments_json"];
     let text = if name.ends_with(".yaml") {
         serde_norway::to_string(args).unwrap()
     } else {
         serde_json::to_string_pretty(args).unwrap()
     };
-    let path = tempdir().join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    TempFile::new(name, text)
 }
 
 /// `(step, lr)` of each row of `lrsched csv ARGS`.
@@ -196,7 +195,7 @@ fn an_empty_dataloader_without_max_steps_is_refused_as_the_trainer_refuses_it() 
 #[test]
 fn constant_ignores_a_configs_warmup_as_the_trainer_does() {
     let dir = tempdir();
-    let file = dir.join("args.yaml");
+    let file = dir.path().join("args.yaml");
     std::fs::write(
         &file,
         "lr_scheduler_type: constant\nwarmup_steps: 5\nlearning_rate: 0.1\n\
@@ -230,7 +229,8 @@ fn constant_ignores_a_configs_warmup_as_the_trainer_does() {
 
 #[test]
 fn run_flags_win_over_the_config() {
-    let file = tempdir().join("args.json");
+    let dir = tempdir();
+    let file = dir.path().join("args.json");
     std::fs::write(
         &file,
         r#"{"per_device_train_batch_size": 8, "num_train_epochs": 1, "warmup_steps": 2,
@@ -251,7 +251,7 @@ fn run_flags_win_over_the_config() {
 #[test]
 fn a_deepspeed_scheduler_beside_the_arguments_is_not_taken_for_the_trainers() {
     let dir = tempdir();
-    let with = dir.join("with.json");
+    let with = dir.path().join("with.json");
     std::fs::write(
         &with,
         r#"{"learning_rate": 1e-4, "max_steps": 10,
@@ -275,7 +275,7 @@ fn a_deepspeed_scheduler_beside_the_arguments_is_not_taken_for_the_trainers() {
         )
     );
     // A DeepSpeed config without one leaves the Trainer's scheduler in charge.
-    let without = dir.join("without.json");
+    let without = dir.path().join("without.json");
     std::fs::write(
         &without,
         r#"{"learning_rate": 0.1, "max_steps": 2, "deepspeed": {"zero_optimization": {"stage": 2}}}"#,

@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::cli::{lrsched, tempdir};
+use crate::cli::lrsched;
+use crate::scratch::{TempFile, tempdir};
 
 /// A `--set key=value` value as the golden README writes it.
 fn value_of(text: &str) -> Value {
@@ -22,7 +23,7 @@ fn value_of(text: &str) -> Value {
 }
 
 /// The case as a DeepSpeed config file, and its `--steps`.
-fn config_of(case: &Value) -> (std::path::PathBuf, String) {
+fn config_of(case: &Value) -> (TempFile, String) {
     let args: Vec<&str> = case["args"]
         .as_array()
         .unwrap()
@@ -42,9 +43,11 @@ fn config_of(case: &Value) -> (std::path::PathBuf, String) {
         "scheduler": {"type": class, "params": params},
         "zero_optimization": {"stage": 0}
     });
-    let path = tempdir().join("ds_config.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
-    (path, case["steps"].to_string())
+    let file = TempFile::new(
+        "ds_config.json",
+        serde_json::to_string_pretty(&config).unwrap(),
+    );
+    (file, case["steps"].to_string())
 }
 
 fn close(got: f64, want: f64) -> bool {
@@ -118,7 +121,7 @@ fn deepspeed_refusals_are_refused_from_a_config() {
 fn strings_and_auto_where_deepspeed_needs_numbers_are_errors_naming_the_key() {
     let dir = tempdir();
     let write = |name: &str, text: &str| {
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path.to_str().unwrap().to_string()
     };
@@ -169,7 +172,8 @@ fn strings_and_auto_where_deepspeed_needs_numbers_are_errors_naming_the_key() {
 
 #[test]
 fn a_torch_class_in_the_scheduler_block_is_the_torch_built_in() {
-    let path = tempdir().join("ds.json");
+    let dir = tempdir();
+    let path = dir.path().join("ds.json");
     std::fs::write(
         &path,
         r#"{"optimizer": {"params": {"lr": 0.1}},

@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use crate::cli::{lrsched, tempdir};
+use crate::cli::lrsched;
+use crate::scratch::TempFile;
 
 fn run_json(args: &[&str]) -> Value {
     let out = lrsched().arg("json").args(args).output().unwrap();
@@ -27,15 +28,14 @@ fn csv(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn write(name: &str, text: &str) -> String {
-    let path = tempdir().join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
+fn write(name: &str, text: &str) -> TempFile {
+    TempFile::new(name, text)
 }
 
-fn rejects(config: &str, message: &str) {
+fn rejects(config: impl AsRef<std::path::Path>, message: &str) {
+    let config = config.as_ref().display();
     let out = lrsched()
-        .args(["csv", "--config", config, "--samples", "100"])
+        .args(["csv", "--config", &config.to_string(), "--samples", "100"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -80,7 +80,7 @@ fn axolotl_truncates_its_warmup_ratio_and_floors_cosine_with_its_ratio() {
          learning_rate: \"2e-5\"\nlr_scheduler: cosine\ncosine_min_lr_ratio: 0.1\n\
          warmup_ratio: 0.05\n",
     );
-    let json = run_json(&["--config", &config, "--samples", "1000"]);
+    let json = run_json(&["--config", config.str(), "--samples", "1000"]);
     let schedule = &json["schedule"];
     // 250 steps; int(0.05 x 250) = int(12.5) = 12, where the Trainer would take 13.
     assert_eq!(schedule["run"]["num_warmup_steps"]["value"], 12);
@@ -92,7 +92,7 @@ fn axolotl_truncates_its_warmup_ratio_and_floors_cosine_with_its_ratio() {
 #[test]
 fn axolotl_mistakes_name_the_key_and_line() {
     rejects(
-        &write(
+        write(
             "rex.yml",
             "base_model: m\nnum_epochs: 1\nlr_scheduler: rex\n",
         ),
@@ -100,7 +100,7 @@ fn axolotl_mistakes_name_the_key_and_line() {
          reproduce Axolotl's own 'rex' scheduler (read as Axolotl config because of \"base_model\")",
     );
     rejects(
-        &write(
+        write(
             "typo.yml",
             "base_model: m\nnum_epochs: 1\nlearning_rat: 0.1\n",
         ),
@@ -178,7 +178,7 @@ fn torchtune_caps_epochs_and_reads_string_numbers() {
          \x20 num_warmup_steps: 5\n  num_cycles: 1.0\nepochs: 2\nmax_steps_per_epoch: 10\n\
          batch_size: 2\ngradient_accumulation_steps: 1\n",
     );
-    let json = run_json(&["--config", &config, "--samples", "100"]);
+    let json = run_json(&["--config", config.str(), "--samples", "100"]);
     let schedule = &json["schedule"];
     assert_eq!(schedule["base_lr"], 0.0003);
     assert_eq!(schedule["params"]["num_cycles"], 1.0);
@@ -189,7 +189,7 @@ fn torchtune_caps_epochs_and_reads_string_numbers() {
 #[test]
 fn torchtune_mistakes_name_the_key_and_line() {
     rejects(
-        &write(
+        write(
             "tune.yaml",
             "tokenizer: {path: t}\nepochs: 1\nbatch_size: 2\nlr_scheduler:\n  _component_: torch.optim.lr_scheduler.StepLR\n",
         ),
@@ -233,7 +233,7 @@ fn lightnings_documented_optimizer_group_without_a_class_is_named() {
          torch.optim.lr_scheduler.NAME (read as LightningCLI config because of \"trainer\")",
     );
     rejects(
-        &write(
+        write(
             "cli.yaml",
             "trainer: {max_epochs: 1}\nlr_scheduler:\n  class_path: mycode.WarmupCosine\n",
         ),
@@ -246,7 +246,7 @@ fn lightnings_documented_optimizer_group_without_a_class_is_named() {
 #[test]
 fn a_lightningcli_key_close_to_one_lrsched_reads_is_a_typo() {
     rejects(
-        &write(
+        write(
             "typo.yaml",
             "trainer: {max_epochs: 1}\nlr_schedular:\n  class_path: StepLR\n",
         ),

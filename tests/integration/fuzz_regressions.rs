@@ -5,7 +5,8 @@ use lrsched::description::Partial;
 use lrsched::schedule::params::split_assignment;
 use serde_json::Value;
 
-use crate::cli::{lrsched, tempdir};
+use crate::cli::lrsched;
+use crate::scratch::tempdir;
 
 /// Reads a `set_params` fuzz input as the target does: the schedule on the first line,
 /// `STEPS WARMUP BASE_LR` on the second (anything unreadable is left out), then one
@@ -68,7 +69,8 @@ fn set_params_non_finite_float_in_the_description_json() {
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["schedule"]["params"]["gamma"], "inf");
-    let config = tempdir().join("schedule.json");
+    let dir = tempdir();
+    let config = dir.path().join("schedule.json");
     std::fs::write(&config, doc["schedule"].to_string()).unwrap();
     let again = lrsched()
         .args(["json", "--config"])

@@ -1,20 +1,15 @@
 //! `lrsched identify` end to end: logs written by `lrsched csv` are named with arguments
 //! that reproduce them, bad logs exit 2 naming file and line, unexplained curves exit 1.
 
-use std::path::PathBuf;
-
 use super::cli::lrsched;
+use super::scratch::TempFile;
 
-fn temp(name: &str, text: &[u8]) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("identify");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+fn temp(name: &str, text: &[u8]) -> TempFile {
+    TempFile::new(name, text)
 }
 
 /// `lrsched csv ARGS` as a log file.
-fn csv_log(name: &str, args: &[&str]) -> PathBuf {
+fn csv_log(name: &str, args: &[&str]) -> TempFile {
     let out = lrsched().arg("csv").args(args).output().unwrap();
     assert!(out.status.success(), "{args:?}");
     temp(name, &out.stdout)

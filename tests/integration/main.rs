@@ -20,6 +20,7 @@ mod properties;
 mod python;
 mod readme;
 mod run_cli;
+mod scratch;
 mod train;
 mod train_optimizers;
 mod trainer_runs;

@@ -23,7 +23,8 @@ use proptest::strategy::Union;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value;
 
-use crate::cli::{lrsched, tempdir};
+use crate::cli::lrsched;
+use crate::scratch::tempdir;
 
 /// Longest run drawn for the library properties: enough for many cycles and milestones,
 /// short enough for a debug build.
@@ -1266,7 +1267,8 @@ proptest! {
         let first = stdout(&[vec!["json".to_string()], args.clone()].concat())?;
         let doc: Value = serde_json::from_str(&first)
             .map_err(|e| TestCaseError::fail(format!("{e}: {first}")))?;
-        let config = tempdir().join("schedule.json");
+        let dir = tempdir();
+        let config = dir.path().join("schedule.json");
         std::fs::write(&config, doc["schedule"].to_string())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let again = stdout(&[

@@ -212,10 +212,10 @@ fn the_tutorial_schedules_run_verbatim() {
 
 #[test]
 fn vars_come_from_flags_and_config_files() {
-    let dir = crate::cli::tempdir();
-    let source = dir.join("lr.py");
+    let dir = crate::scratch::tempdir();
+    let source = dir.path().join("lr.py");
     std::fs::write(&source, TUTORIAL_DEF).unwrap();
-    let config = dir.join("lr.json");
+    let config = dir.path().join("lr.json");
     std::fs::write(
         &config,
         format!(

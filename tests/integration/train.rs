@@ -6,6 +6,8 @@ use lrsched::description::Partial;
 use lrsched::train::{Dataset, Linear, Optimizer, Row, Training};
 use serde_json::Value;
 
+use crate::scratch::TempFile;
+
 /// The golden losses are float32 values; the README's tolerance for an f32 implementation.
 const RTOL: f64 = 1e-6;
 
@@ -124,10 +126,8 @@ fn train(args: &[&str]) -> String {
 }
 
 /// A file under the temporary directory with `text` in it, named for the test.
-fn temp_file(name: &str, text: &str) -> String {
-    let path = std::env::temp_dir().join(format!("lrsched-train-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+fn temp_file(name: &str, text: &str) -> TempFile {
+    TempFile::new(name, text)
 }
 
 /// `lrsched train ARGS` fails with exit status 2, nothing on stdout and exactly `message`.
@@ -318,7 +318,16 @@ fn data_and_init_files_set_the_model_size() {
     );
     let init = temp_file("three.json", r#"{"weight": [[0, 0, 0]], "bias": [0]}"#);
     let out = train(&[
-        "--data", &data, "--init", &init, "--steps", "200", "--warmup", "0", "--format", "json",
+        "--data",
+        data.str(),
+        "--init",
+        init.str(),
+        "--steps",
+        "200",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
     ]);
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["data"]["features"], 3);
@@ -334,7 +343,7 @@ fn data_and_init_files_set_the_model_size() {
         assert!((got - want).abs() < 0.05, "{w:?}");
     }
     // Without --init, the weights come from the seed, sized for the data.
-    let out = train(&["--data", &data, "--seed", "3", "--format", "json"]);
+    let out = train(&["--data", data.str(), "--seed", "3", "--format", "json"]);
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["weight"].as_array().unwrap().len(), 3);
     assert_eq!(j["init"]["seed"], 3);
@@ -344,24 +353,24 @@ fn data_and_init_files_set_the_model_size() {
 fn bad_data_is_rejected_with_file_line_and_reason() {
     let ragged = temp_file("ragged.csv", "x1,x2,y\n1,2,3\n4,5\n");
     rejects(
-        &["--data", &ragged],
+        &["--data", ragged.str()],
         &format!("{ragged}:3: 2 values, but the header has 3; every row needs the same columns"),
     );
     let word = temp_file("word.csv", "x1,y\n1,2\n3,four\n");
     rejects(
-        &["--data", &word],
+        &["--data", word.str()],
         &format!("{word}:3: column 2 (y): 'four' is not a number"),
     );
     let one = temp_file("one.csv", "y\n1\n2\n");
     rejects(
-        &["--data", &one],
+        &["--data", one.str()],
         &format!(
             "{one}:1: 1 column; the data needs at least two, x1,...,xn,y: the features, then the target"
         ),
     );
     let empty = temp_file("empty.csv", "x1,x2,y\n\n");
     rejects(
-        &["--data", &empty],
+        &["--data", empty.str()],
         &format!("{empty}: a header but no rows; add one row of 3 numbers per sample"),
     );
     let short = temp_file(
@@ -369,7 +378,7 @@ fn bad_data_is_rejected_with_file_line_and_reason() {
         "{\n  \"weight\": [0.1, 0.2],\n  \"bias\": 0\n}\n",
     );
     rejects(
-        &["--init", &short],
+        &["--init", short.str()],
         &format!(
             "{short}:2:3: \"weight\" has 2 values, but the data has 10 features (Linear(10, 1) needs 10)"
         ),
@@ -379,7 +388,7 @@ fn bad_data_is_rejected_with_file_line_and_reason() {
         "cannot read data file no/such/file.csv: No such file or directory (os error 2)",
     );
     rejects(
-        &["--data", &ragged, "--init", &short, "--seed", "1"],
+        &["--data", ragged.str(), "--init", short.str(), "--seed", "1"],
         "--seed makes the data or the initial weights, but --data and --init give both",
     );
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::Description;
 use crate::description::Partial;
-use crate::logs::read::tests::temp;
+use crate::logs::read::tests::{TempFile, temp};
 use crate::run::runtime::Runtime;
 use crate::run::{Framework, Run};
 use crate::schedule::registry;
@@ -78,7 +78,7 @@ fn golden_trainer_state_matches_its_run() {
 }
 
 /// The golden log with the `learning_rate` of step `step` replaced by `lr`.
-fn perturbed(name: &str, edit: impl Fn(u64, f64) -> f64) -> PathBuf {
+fn perturbed(name: &str, edit: impl Fn(u64, f64) -> f64) -> TempFile {
     let text = std::fs::read_to_string(golden_log()).unwrap();
     let mut state: serde_json::Value = serde_json::from_str(&text).unwrap();
     for entry in state["log_history"].as_array_mut().unwrap() {

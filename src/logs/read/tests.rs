@@ -10,13 +10,33 @@ const GOLDEN: &str = concat!(
     "/tests/golden/trainer-state/trainer_state.json"
 );
 
-/// Writes `text` to a fresh file named `name` in the temp directory.
-pub(crate) fn temp(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lrsched-logs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A file named `name` holding `text` in a fresh temporary directory, both removed when
+/// it is dropped; it derefs to its path.
+pub(crate) struct TempFile {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for TempFile {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Writes `text` to a fresh file named `name`.
+pub(crate) fn temp(name: &str, text: &str) -> TempFile {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
-    path
+    TempFile { path, _dir: dir }
 }
 
 fn rows(path: &Path, columns: Option<&Columns>) -> Result<Vec<(u64, f64, u64)>> {
