@@ -85,6 +85,8 @@ size="$(wc -c <"$crate")"
 # The bundled DejaVu Sans (for PNG text without system fonts) is about 450 KB compressed.
 [ "$size" -lt 1000000 ] || fail "$crate is $size bytes"
 pass "cargo package builds the crate on its own ($size bytes)"
+# The verifying build is a whole second debug build; nothing below needs it.
+rm -rf "$CARGO_TARGET_DIR/package-verify"
 
 # --- Python wheel, pip install ., cargo install ------------------------------------------
 python3 -m venv "$work/tools"
