@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     &run.first_rows(&args.range, 1024)?,
                     run.last_row(),
                     args.digits.map(usize::from),
+                    run.schedule().absolute(),
                 );
                 run.write(&args.range, &table, &mut io::stdout().lock())?;
                 return Ok(0);
@@ -42,12 +43,16 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Csv(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "csv")? {
-                run.write(&args.range, &Csv, &mut io::stdout().lock())?;
+                run.write(
+                    &args.range,
+                    &Csv::of(run.schedule()),
+                    &mut io::stdout().lock(),
+                )?;
                 return Ok(0);
             }
             let description = args.schedule.one("csv")?;
             let steps = range(description.ctx().steps, &args.range)?;
-            write_rows(&description, steps, &Csv)?;
+            write_rows(&description, steps, &Csv::of(description.schedule()))?;
         }
         Command::Json(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "json")? {
@@ -55,17 +60,20 @@ pub fn run(cli: Cli) -> Result<u8> {
                     Json::lines()
                 } else {
                     Json::document(&run.to_json())
-                };
+                }
+                .absolute(run.schedule().absolute());
                 run.write(&args.range, &format, &mut io::stdout().lock())?;
                 return Ok(0);
             }
             let description = args.schedule.one("json")?;
             let steps = range(description.ctx().steps, &args.range)?;
-            if args.lines {
-                write_rows(&description, steps, &Json::lines())?;
+            let format = if args.lines {
+                Json::lines()
             } else {
-                write_rows(&description, steps, &Json::document(&description.to_json()))?;
-            }
+                Json::document(&description.to_json())
+            };
+            let format = format.absolute(description.schedule().absolute());
+            write_rows(&description, steps, &format)?;
         }
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => super::list::list(&args, &mut io::stdout().lock())?,

@@ -188,6 +188,11 @@ impl Planned {
         }
     }
 
+    /// The run's schedule, as sized by the run.
+    pub fn schedule(&self) -> &dyn lrsched::schedule::Schedule {
+        self.description.schedule()
+    }
+
     /// The JSON document's `"schedule"` member: the description, the run's derivation and
     /// the runtime.
     pub fn to_json(&self) -> serde_json::Value {

@@ -121,6 +121,14 @@ pub trait Schedule: Send + Sync + fmt::Debug {
         None
     }
 
+    /// True when the schedule sets the lr itself and never reads the optimizer's
+    /// (`--base-lr`): torch's `CyclicLR` and `OneCycleLR`, DeepSpeed's absolute classes,
+    /// Megatron and nanoGPT given their peak lr, optax and Keras. Its multiplier
+    /// `lr / base_lr` is then a meaningless ratio, so the outputs say "absolute" instead.
+    fn absolute(&self) -> bool {
+        false
+    }
+
     /// Why evaluation stops at `step`, for a schedule whose home library raises there (a
     /// pasted Python `lr_lambda` that divides by zero at step k). Such a schedule gives a
     /// NaN point at that step; consumers ask this only for NaN points, so the fast path

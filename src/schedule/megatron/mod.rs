@@ -74,6 +74,8 @@ struct OptimizerParamScheduler {
     lr_decay_steps: f64,
     style: Style,
     optimizer_lr: f64,
+    /// `max_lr` was given (else it is the optimizer's lr).
+    absolute: bool,
     /// The first step where Megatron's `assert coeff is not None` fails (WSD without a
     /// known `lr_wsd_decay_style`), and the message that says so.
     failure: Option<(u64, String)>,
@@ -140,6 +142,10 @@ impl Schedule for OptimizerParamScheduler {
         Point::from_lr(step, lr, self.optimizer_lr)
     }
 
+    fn absolute(&self) -> bool {
+        self.absolute
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         self.failure
             .as_ref()
@@ -177,7 +183,8 @@ fn number(value: Option<Value>) -> Option<f64> {
 )]
 fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     let init_lr = params.float("init_lr")?;
-    let max_lr = params.opt_float("max_lr")?.unwrap_or(ctx.base_lr);
+    let own_max_lr = params.opt_float("max_lr")?;
+    let max_lr = own_max_lr.unwrap_or(ctx.base_lr);
     let min_lr = params.float("min_lr")?;
     let flag = (ctx.warmup > 0).then(|| Value::Int(i64::try_from(ctx.warmup).unwrap_or(i64::MAX)));
     let lr_warmup_steps = number(params.or_flag(
@@ -269,6 +276,7 @@ fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Sch
         lr_decay_steps,
         style,
         optimizer_lr: ctx.base_lr,
+        absolute: own_max_lr.is_some(),
         failure: None,
     };
     if let Style::Wsd {
@@ -500,6 +508,7 @@ mod tests {
                     anneal,
                 },
                 optimizer_lr: 1.0,
+                absolute: true,
                 failure: None,
             };
             assert_eq!(s.get_lr(6.0), Some(1.0), "{anneal:?} holds max_lr to D - S");
