@@ -457,7 +457,8 @@ fn typos_are_named_and_strangers_skipped() {
     assert_eq!(
         message(json(r#"{"schedule": "cosine", "learning_rate": 0.1}"#)),
         "config args.json:1:24: mixes lrsched keys (\"schedule\") with transformers \
-         TrainingArguments keys (\"learning_rate\"); use one format or the other"
+         TrainingArguments keys (\"learning_rate\"); use one format or the other, or read it \
+         as one with --config-format lrsched or --config-format training-args"
     );
     assert_eq!(
         message(json(r#"{"lr_scheduler_type": "StepLR", "max_steps": 10}"#)),
