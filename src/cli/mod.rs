@@ -109,7 +109,8 @@ pub struct ScheduleArgs {
 
     /// Read the description from a file ("-" for stdin): lrsched JSON, TOML or YAML, or a
     /// training config (TrainingArguments, DeepSpeed, Axolotl, LLaMA-Factory, torchtune,
-    /// LightningCLI); flags given here win
+    /// LightningCLI; TrainingArguments and their DeepSpeed config as two --config); flags
+    /// given here win
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
 

@@ -84,6 +84,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", requires = "samples", value_parser = super::parse_positive_count)]
     pub frequency: Option<u64>,
     /// The learning_rate the Trainer logs: one row per logging step s, the lr of update s-1
+    /// (of update s when DeepSpeed's engine steps the scheduler)
     #[arg(long, requires = "samples")]
     pub logged: bool,
     /// logging_steps for --logged; below 1, a ratio of max_steps [default: 500]
