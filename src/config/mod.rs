@@ -6,8 +6,9 @@
 //! names and `--config -`, from the content. The format comes from the
 //! keys: each [`Format`] names the keys that mark it, and a document no format claims is
 //! read as the first of [`FORMATS`], lrsched's own; `--config-format NAME` ([`Format::id`])
-//! forces one when the keys mislead. Every error names the file and the line and column of
-//! the offending key or value.
+//! forces one when the keys mislead. A TrainingArguments config and the DeepSpeed config it
+//! runs with are one run ([`pair`], [`deepspeed::settle`]). Every error names the file and
+//! the line and column of the offending key or value.
 //!
 //! Adding a format is one file beside this one that defines `pub const FORMAT: Format`,
 //! and its name in the `formats!` line below.
