@@ -109,9 +109,14 @@ pub struct ScheduleArgs {
 
     /// Read the description from a file ("-" for stdin): lrsched JSON, TOML or YAML, or a
     /// training config (TrainingArguments, DeepSpeed, Axolotl, LLaMA-Factory, torchtune,
-    /// LightningCLI); flags given here win
+    /// LightningCLI; TrainingArguments and their DeepSpeed config as two --config); flags
+    /// given here win
     #[arg(long, value_name = "FILE")]
     pub config: Vec<PathBuf>,
+
+    /// Read each --config as this format instead of the one its keys suggest
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(config::format_ids()))]
+    pub config_format: Option<String>,
 }
 
 /// A count of steps as users write it: `1000000`, `1_000_000`, `1e6` or `1000000.0`, a whole
@@ -390,12 +395,20 @@ impl ScheduleArgs {
 
     /// What [`ScheduleArgs::one`] resolves, before defaults are filled in.
     pub fn partial(&self, command: &str) -> Result<Partial> {
+        self.check_config_format()?;
         let exprs = self.exprs()?;
-        if self.config.len() > 1 || exprs.len() > 1 {
-            return Err(Error::input(format!(
-                "{command} shows one schedule; give at most one --config and one --expr \
-                 (lrsched plot overlays several)"
-            )));
+        let one_schedule = || {
+            Error::input(format!(
+                "{command} shows one schedule; give at most one --config (or TrainingArguments \
+                 and their DeepSpeed config) and one --expr (lrsched plot overlays several)"
+            ))
+        };
+        if self.config.len() > 2 || exprs.len() > 1 {
+            return Err(one_schedule());
+        }
+        let mut configs = self.read_configs()?;
+        if configs.len() > 1 {
+            return Err(one_schedule());
         }
         let mut flags = self.flags()?;
         if flags.schedule.is_some() && !exprs.is_empty() {
@@ -410,8 +423,8 @@ impl ScheduleArgs {
         // In the same layer as --set, so that resolving rejects --set beside --expr
         // instead of the merge dropping it.
         flags.expr = exprs.first().cloned();
-        Ok(match self.config.first() {
-            Some(path) => read_config(path)?.merge(flags),
+        Ok(match configs.pop() {
+            Some(config) => config.merge(flags),
             None => flags,
         })
     }
@@ -419,6 +432,7 @@ impl ScheduleArgs {
     /// Every schedule to overlay: each --config (with the flags on top), each --expr, and
     /// the --schedule flag itself when it is given beside expressions.
     pub fn many(&self) -> Result<Vec<Description>> {
+        self.check_config_format()?;
         let exprs = self.exprs()?;
         if self.config.len() <= 1
             && exprs.len() <= 1
@@ -426,7 +440,13 @@ impl ScheduleArgs {
         {
             return Ok(vec![self.one("plot")?]);
         }
+        let mut configs = self.read_configs()?;
         let flags = self.flags()?;
+        if configs.len() == 1 && exprs.is_empty() && self.schedule.is_none() {
+            // A TrainingArguments config and its DeepSpeed config: one run.
+            let config = configs.pop().unwrap_or_default();
+            return Ok(vec![config.merge(flags).resolve()?]);
+        }
         if let (Some(set), true) = (self.set.first(), self.config.is_empty())
             && self.schedule.is_none()
         {
@@ -436,15 +456,10 @@ impl ScheduleArgs {
                      parameters (it can use step, steps, warmup and base_lr)"
             )));
         }
-        if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-            return Err(Error::input(
-                "--config - reads stdin, which can be given only once",
-            ));
-        }
-        let mut partials = Vec::new();
-        for path in &self.config {
-            partials.push(read_config(path)?.merge(flags.clone()));
-        }
+        let mut partials: Vec<Partial> = configs
+            .into_iter()
+            .map(|config| config.merge(flags.clone()))
+            .collect();
         if flags.schedule.is_some() && self.config.is_empty() {
             partials.push(flags.clone());
         }
@@ -462,16 +477,49 @@ impl ScheduleArgs {
     }
 }
 
-/// A config file, or stdin for `-`, whose syntax then comes from its content.
-fn read_config(path: &Path) -> Result<Partial> {
-    if path.as_os_str() != "-" {
-        return Partial::from_config_file(path);
+impl ScheduleArgs {
+    /// A config file, or stdin for `-`, whose syntax then comes from its content, read as
+    /// `--config-format` says.
+    fn read_config(&self, path: &Path) -> Result<Partial> {
+        let format = self
+            .config_format
+            .as_deref()
+            .map(config::format_named)
+            .transpose()?;
+        if path.as_os_str() != "-" {
+            return config::read_as(path, format);
+        }
+        let mut text = String::new();
+        io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::input(format!("cannot read config from stdin: {e}")))?;
+        config::parse_as("<stdin>", &text, Syntax::detect(None, &text), format)
     }
-    let mut text = String::new();
-    io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| Error::input(format!("cannot read config from stdin: {e}")))?;
-    config::parse("<stdin>", &text, Syntax::detect(None, &text))
+
+    /// Every --config, a TrainingArguments config and its DeepSpeed config made one run.
+    fn read_configs(&self) -> Result<Vec<Partial>> {
+        if self.config.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::input(
+                "--config - reads stdin, which can be given only once",
+            ));
+        }
+        let configs = self
+            .config
+            .iter()
+            .map(|path| self.read_config(path))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(config::pair(configs))
+    }
+
+    /// `--config-format` without a config file to read is a mistake, not a no-op.
+    fn check_config_format(&self) -> Result<()> {
+        match &self.config_format {
+            Some(name) if self.config.is_empty() => Err(Error::input(format!(
+                "--config-format {name} says how to read a --config file, and none is given"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -194,7 +194,8 @@ fn bad_input_exits_2_with_one_message() {
     );
     rejects(
         &["table", "--expr", "1", "--expr", "2"],
-        "table shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+        "table shows one schedule; give at most one --config (or TrainingArguments and their \
+         DeepSpeed config) and one --expr (lrsched plot overlays several)",
     );
     rejects(
         &["csv", "--config", "/nonexistent/lr.json"],

@@ -6,7 +6,9 @@
 
 mod check;
 mod cli;
+mod config_format;
 mod config_runs;
+mod deepspeed_beside;
 mod deepspeed_configs;
 mod framework_configs;
 mod fuzz_regressions;
@@ -20,6 +22,7 @@ mod properties;
 mod python;
 mod readme;
 mod run_cli;
+mod runtime_options;
 mod scratch;
 mod train;
 mod train_optimizers;
