@@ -64,9 +64,9 @@ pub fn run(args: &IdentifyArgs) -> Result<u8> {
     match args.format {
         IdentifyFormat::Text => out.write_all(identify::to_text(&candidates).as_bytes())?,
         IdentifyFormat::Json => {
-            let json = serde_json::json!({ "candidates": candidates });
-            serde_json::to_writer_pretty(&mut out, &json).map_err(io::Error::from)?;
-            writeln!(out)?;
+            let json = serde_json::to_value(&candidates).map_err(io::Error::from)?;
+            let json = serde_json::json!({ "candidates": json });
+            writeln!(out, "{}", lrsched::format::json_pretty(&json))?;
         }
     }
     Ok(if candidates.first().is_some_and(|c| c.exact) {

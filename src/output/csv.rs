@@ -1,7 +1,7 @@
-//! CSV: a `step,multiplier,lr` header, then one row a step with shortest round-trip floats.
+//! CSV: a `step,multiplier,lr` header, then one row a step, floats as Python's `repr`.
 
 use super::Format;
-use crate::format::{push_int, push_shortest};
+use crate::format::{push_int, push_repr};
 use crate::schedule::Point;
 
 /// The CSV format. Numbers need no quoting, so rows are formatted by hand (itoa + ryu),
@@ -21,9 +21,9 @@ impl Format for Csv {
     fn row(&self, p: &Point, _first: bool, out: &mut Vec<u8>) {
         push_int(out, p.step);
         out.push(b',');
-        push_shortest(out, p.multiplier);
+        push_repr(out, p.multiplier);
         out.push(b',');
-        push_shortest(out, p.lr);
+        push_repr(out, p.lr);
         out.push(b'\n');
     }
 

@@ -8,7 +8,7 @@ use super::model::InitSource;
 use super::{Diverged, Divergence, Linear, Row, Settings, Training};
 use crate::description::Description;
 use crate::error::Result;
-use crate::format::{push_int, push_json_number, push_shortest};
+use crate::format::{push_int, push_json_number, push_repr};
 use crate::output::{Format, Stream};
 
 /// Which learning rate a row shows.
@@ -152,9 +152,9 @@ impl Format for Csv {
     fn row(&self, row: &Row, _first: bool, out: &mut Vec<u8>) {
         push_int(out, row.step);
         out.push(b',');
-        push_shortest(out, self.lr.of(row));
+        push_repr(out, self.lr.of(row));
         out.push(b',');
-        push_shortest(out, f64::from(row.loss));
+        push_repr(out, f64::from(row.loss));
         out.push(b'\n');
     }
 
@@ -223,7 +223,7 @@ impl Format for Json {
         for (key, value) in &self.head {
             let _ = serde_json::to_writer(&mut *out, key);
             out.push(b':');
-            let _ = serde_json::to_writer(&mut *out, value);
+            out.extend_from_slice(crate::format::json_compact(value).as_bytes());
             out.push(b',');
         }
         out.extend_from_slice(b"\"rows\":[");

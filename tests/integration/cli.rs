@@ -69,7 +69,7 @@ fn table_every_and_digits() {
 }
 
 #[test]
-fn csv_has_a_header_and_round_trip_floats() {
+fn csv_has_a_header_and_python_repr_floats() {
     lrsched()
         .args(["csv", "--warmup", "3", "--steps", "5", "--base-lr", "3e-4"])
         .assert()
@@ -77,7 +77,7 @@ fn csv_has_a_header_and_round_trip_floats() {
         .stdout(
             "step,multiplier,lr
 0,0.0,0.0
-1,0.3333333333333333,0.00009999999999999999
+1,0.3333333333333333,9.999999999999999e-05
 2,0.6666666666666666,0.00019999999999999998
 3,1.0,0.0003
 4,1.0,0.0003
