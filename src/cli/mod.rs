@@ -302,6 +302,9 @@ pub struct TrainArgs {
     /// Show the lr after scheduler.step() (the next step's), as the PyTorch demo prints it; the table then matches its output exactly
     #[arg(long, help_heading = "Output")]
     pub next_lr: bool,
+    /// Write the table's numbers to D significant digits, 1..=17, instead of the demo's 4 decimals (which show an lr of 2e-5 as 0.0000)
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
+    pub digits: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
