@@ -26,16 +26,16 @@ pub struct RunArgs {
     /// schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps)
     #[arg(long, value_name = "N")]
     pub samples: Option<u64>,
-    /// Per-device batch size (per_device_train_batch_size)
+    /// Per-device batch size (per_device_train_batch_size), B >= 1
     #[arg(long, value_name = "B", requires = "samples")]
     pub batch_size: Option<u64>,
-    /// Processes / devices (world size) [default: 1]
+    /// Processes / devices (world size), P >= 1 [default: 1]
     #[arg(long, value_name = "P", requires = "samples")]
     pub devices: Option<u64>,
-    /// Gradient accumulation steps [default: 1]
+    /// Gradient accumulation steps, G >= 1 [default: 1]
     #[arg(long, value_name = "G", requires = "samples")]
     pub grad_accum: Option<u64>,
-    /// Epochs, a float as num_train_epochs allows (1.5)
+    /// Epochs, a float as num_train_epochs allows (1.5), E >= 0
     #[arg(
         long,
         value_name = "E",
@@ -43,7 +43,8 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub epochs: Option<f64>,
-    /// max_steps: the run's optimizer updates, instead of --epochs
+    /// max_steps: the run's optimizer updates, instead of --epochs (0 or less: unset, as the
+    /// Trainer's -1)
     #[arg(
         long,
         value_name = "M",
@@ -54,7 +55,7 @@ pub struct RunArgs {
     /// Drop the last partial batch of each epoch (dataloader_drop_last)
     #[arg(long, requires = "samples")]
     pub drop_last: bool,
-    /// Warmup as a ratio of the run's updates: ceil(max_steps x R)
+    /// Warmup as a ratio of the run's updates: ceil(max_steps x R), R in [0, 1]
     #[arg(
         long,
         value_name = "R",

@@ -12,6 +12,7 @@ mod framework_configs;
 mod fuzz_regressions;
 mod golden;
 mod golden_jax;
+mod help;
 mod identify;
 mod libraries;
 mod library_properties;
