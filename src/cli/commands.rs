@@ -183,6 +183,12 @@ fn train(args: &TrainArgs) -> Result<()> {
             steps - 1
         )));
     }
+    if let (Some(digits), TrainFormat::Csv | TrainFormat::Json) = (args.digits, args.format) {
+        return Err(Error::input(format!(
+            "--digits {digits} rounds the table; --format csv and json write every number in \
+             full, as Python's repr"
+        )));
+    }
     if args.data.is_some() && args.init.is_some() && args.seed.is_some() {
         return Err(Error::input(
             "--seed makes the data or the initial weights, but --data and --init give both",
@@ -222,7 +228,10 @@ fn train(args: &TrainArgs) -> Result<()> {
     )?;
     let training = Training::new(&data, model, optimizer, schedule, steps)?;
     let format: Box<report::RowFormat> = match args.format {
-        TrainFormat::Table => Box::new(report::Table::new(lr)),
+        TrainFormat::Table => Box::new(match args.digits {
+            Some(digits) => report::Table::rounded(lr, usize::from(digits), schedule, steps),
+            None => report::Table::new(lr),
+        }),
         TrainFormat::Csv => Box::new(report::Csv::new(lr)),
         TrainFormat::Json => {
             let head = report::json_head(

@@ -5,6 +5,7 @@ mod check;
 pub mod color;
 mod commands;
 mod generate;
+mod help;
 mod identify;
 mod list;
 mod run;
@@ -12,7 +13,7 @@ mod run;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use lrsched::Description;
 use lrsched::config::{self, Syntax};
@@ -27,12 +28,6 @@ pub use commands::run;
 /// compute them.
 #[derive(Debug, Parser)]
 #[command(name = "lrsched", version = env!("LRSCHED_VERSION"), about, max_term_width = 100)]
-#[command(after_help = "Examples:\n  \
-    lrsched table --warmup 5 --steps 10\n  \
-    lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
-    lrsched csv --expr \"min(1, step/2000)\" --steps 3000 > lr.csv\n  \
-    lrsched list cosine\n  \
-    lrsched check --config lr.json --assert \"peak_lr <= 3e-4\"")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -52,8 +47,8 @@ pub enum Command {
     List(ListArgs),
     /// Train the tiny linear-regression demo (Linear(n, 1), MSE, SGD or Adam) with the schedule
     // The demo's own defaults for the shared flags (lrsched::train::demo_defaults).
-    #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps) [default: 10]")))]
-    #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
+    #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps); N >= 1 [default: 10]")))]
+    #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N); N >= 0 [default: 5; 0 for constant]")))]
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
     Check(check::CheckArgs),
@@ -65,19 +60,33 @@ pub enum Command {
     Man(generate::ManArgs),
 }
 
+/// The command line as clap runs it: the derived one with each page's notes, exit
+/// statuses and examples after the options (see [`help`]).
+pub fn command() -> clap::Command {
+    help::with_pages(Cli::command())
+}
+
+/// Parses the process's arguments with [`command`].
+pub fn parse() -> std::result::Result<Cli, clap::Error> {
+    let mut command = command();
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
 /// The flags that describe a schedule, shared by every subcommand.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Schedule")]
 pub struct ScheduleArgs {
-    /// Evaluate steps 0..N-1; also the training horizon (num_training_steps) [default: 100]
+    /// Evaluate steps 0..N-1; also the training horizon (num_training_steps); N >= 1, written
+    /// 1000, 1_000 or 1e3 [default: 100]
     #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
     pub steps: Option<u64>,
 
-    /// The optimizer's initial learning rate; lr = base_lr * multiplier [default: 0.1]
+    /// The optimizer's initial learning rate; lr = base_lr * multiplier; X >= 0 [default: 0.1]
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub base_lr: Option<f64>,
 
-    /// Linear warmup over the first N steps: multiplier step / max(1, N) [default: 0]
+    /// Linear warmup over the first N steps: multiplier step / max(1, N); N >= 0 [default: 0]
     #[arg(long, value_name = "N", value_parser = parse_count, allow_negative_numbers = true)]
     pub warmup: Option<u64>,
 
@@ -153,11 +162,12 @@ pub fn parse_positive_count(text: &str) -> std::result::Result<u64, String> {
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Output")]
 pub struct RangeArgs {
-    /// Write every K-th step (the last step is always written)
+    /// Write every K-th step (the last step is always written); K >= 1
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = parse_positive_count, allow_negative_numbers = true)]
     pub every: u64,
 
-    /// Start at step K, as a resumed run would (steps before it are not written)
+    /// Start at step K, as a resumed run would (steps before it are not written); K below
+    /// --steps
     #[arg(long, value_name = "K", default_value_t = 0, value_parser = parse_count, allow_negative_numbers = true)]
     pub from: u64,
 }
@@ -170,7 +180,8 @@ pub struct TableArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
-    /// Round values to D significant digits (default: the shortest text that reads back exactly)
+    /// Round values to D significant digits, 1..=17 [default: the shortest text that reads
+    /// back exactly, as Python prints it]
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
     pub digits: Option<u8>,
 }
@@ -242,26 +253,13 @@ pub struct ListArgs {
 /// `lrsched train`'s own flags; the schedule flags default to the demo's run (--steps 10,
 /// --warmup 5, --base-lr 0.1).
 #[derive(Debug, Args)]
-#[command(
-    after_help = "With no flags this is the PyTorch demo's run: 10 steps, warmup 5, base lr \
-    0.1, SGD, 10 samples of 10 features.\n\n\
-    Without --data the model trains on synthetic data from --seed, made by \
-    lrsched's own generator: the same numbers on every machine, but not torch's. \
-    --torch-seed0 (or --data examples/seed0-data.csv --init examples/seed0-init.json) \
-    trains on the numbers torch.manual_seed(0) gives the PyTorch demo, and reproduces its losses.\n\n\
-    Examples:\n  \
-    lrsched train\n  \
-    lrsched train --torch-seed0 --next-lr\n  \
-    lrsched train --optimizer adam --schedule cosine --steps 50 --format csv\n  \
-    lrsched train --data points.csv --init weights.json --format json"
-)]
 pub struct TrainArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
     /// optim.SGD, optim.Adam or optim.AdamW, with torch's defaults unless the flags below say otherwise (also spelt SGD, Adam, AdamW)
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd, help_heading = "Training")]
     pub optimizer: OptimizerArg,
-    /// SGD's momentum (torch's default 0); CyclicLR and OneCycleLR with cycle_momentum=true overwrite it each step, as in torch
+    /// SGD's momentum, M >= 0 (torch's default 0); CyclicLR and OneCycleLR with cycle_momentum=true overwrite it each step, as in torch
     #[arg(
         long,
         value_name = "M",
@@ -272,7 +270,7 @@ pub struct TrainArgs {
     /// SGD's Nesterov momentum (needs --momentum above 0)
     #[arg(long, help_heading = "Training")]
     pub nesterov: bool,
-    /// weight_decay (torch's default: 0 for SGD and Adam, 0.01 for AdamW, which decays the weights directly)
+    /// weight_decay, WD >= 0 (torch's default: 0 for SGD and Adam, 0.01 for AdamW, which decays the weights directly)
     #[arg(
         long,
         value_name = "WD",
@@ -280,16 +278,16 @@ pub struct TrainArgs {
         help_heading = "Training"
     )]
     pub weight_decay: Option<f64>,
-    /// Adam's and AdamW's betas (torch's default 0.9,0.999); CyclicLR and OneCycleLR with cycle_momentum=true overwrite beta1 each step
+    /// Adam's and AdamW's betas, each in [0, 1) (torch's default 0.9,0.999); CyclicLR and OneCycleLR with cycle_momentum=true overwrite beta1 each step
     #[arg(long, value_name = "BETA1,BETA2", value_parser = parse_betas, allow_negative_numbers = true, help_heading = "Training")]
     pub betas: Option<(f64, f64)>,
     /// Seed of the synthetic data and initial weights (lrsched's generator, not torch's) [default: 0]
     #[arg(long, value_name = "N", help_heading = "Data")]
     pub seed: Option<u64>,
-    /// Number of synthetic samples
+    /// Number of synthetic samples, N >= 1
     #[arg(long, value_name = "N", default_value_t = DEMO_SAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
     pub samples: u64,
-    /// Number of synthetic features (the model is Linear(N, 1))
+    /// Number of synthetic features (the model is Linear(N, 1)), N >= 1
     #[arg(long, value_name = "N", default_value_t = DEMO_FEATURES as u64, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "data", help_heading = "Data")]
     pub features: u64,
     /// Train on a CSV file of numbers, columns x1,...,xn,y (a header line is optional)
@@ -307,6 +305,9 @@ pub struct TrainArgs {
     /// Show the lr after scheduler.step() (the next step's), as the PyTorch demo prints it; the table then matches its output exactly
     #[arg(long, help_heading = "Output")]
     pub next_lr: bool,
+    /// Write the table's numbers to D significant digits, 1..=17, instead of the demo's 4 decimals (which show an lr of 2e-5 as 0.0000)
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
+    pub digits: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -525,10 +526,9 @@ impl ScheduleArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn command_line_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
     }
 }

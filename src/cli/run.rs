@@ -29,16 +29,16 @@ pub struct RunArgs {
     /// N1,N2,... gives each dataset's size, for a LLaMA-Factory config naming several
     #[arg(long, value_name = "N", value_parser = parse_samples)]
     pub samples: Option<Samples>,
-    /// Per-device batch size (per_device_train_batch_size)
+    /// Per-device batch size (per_device_train_batch_size), B >= 1
     #[arg(long, value_name = "B", requires = "samples")]
     pub batch_size: Option<u64>,
-    /// Processes / devices (world size) [default: 1]
+    /// Processes / devices (world size), P >= 1 [default: 1]
     #[arg(long, value_name = "P", requires = "samples")]
     pub devices: Option<u64>,
-    /// Gradient accumulation steps [default: 1]
+    /// Gradient accumulation steps, G >= 1 [default: 1]
     #[arg(long, value_name = "G", requires = "samples")]
     pub grad_accum: Option<u64>,
-    /// Epochs, a float as num_train_epochs allows (1.5)
+    /// Epochs, a float as num_train_epochs allows (1.5), E >= 0
     #[arg(
         long,
         value_name = "E",
@@ -46,7 +46,8 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub epochs: Option<f64>,
-    /// max_steps: the run's optimizer updates, instead of --epochs
+    /// max_steps: the run's optimizer updates, instead of --epochs (0 or less: unset, as the
+    /// Trainer's -1)
     #[arg(
         long,
         value_name = "M",
@@ -57,7 +58,7 @@ pub struct RunArgs {
     /// Drop the last partial batch of each epoch (dataloader_drop_last)
     #[arg(long, requires = "samples")]
     pub drop_last: bool,
-    /// Warmup as a ratio of the run's updates: ceil(max_steps x R)
+    /// Warmup as a ratio of the run's updates: ceil(max_steps x R), R in [0, 1]
     #[arg(
         long,
         value_name = "R",

@@ -1,8 +1,8 @@
-//! CSV: a `step,multiplier,lr` header, then one row a step with shortest round-trip floats;
+//! CSV: a `step,multiplier,lr` header, then one row a step, floats as Python's `repr`;
 //! the multiplier is empty for an absolute schedule (`lr / --base-lr` would mean nothing).
 
 use super::Format;
-use crate::format::{push_int, push_shortest};
+use crate::format::{push_int, push_repr};
 use crate::schedule::{Point, Schedule};
 
 /// The CSV format. Numbers need no quoting, so rows are formatted by hand (itoa + ryu),
@@ -34,10 +34,10 @@ impl Format for Csv {
         push_int(out, p.step);
         out.push(b',');
         if !self.absolute {
-            push_shortest(out, p.multiplier);
+            push_repr(out, p.multiplier);
         }
         out.push(b',');
-        push_shortest(out, p.lr);
+        push_repr(out, p.lr);
         out.push(b'\n');
     }
 

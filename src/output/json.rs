@@ -18,7 +18,7 @@ impl Json {
     /// A JSON document with `schedule` as its `"schedule"` member.
     pub fn document(schedule: &serde_json::Value) -> Self {
         Json {
-            schedule: Some(schedule.to_string()),
+            schedule: Some(crate::format::json_compact(schedule)),
             absolute: false,
         }
     }

@@ -69,7 +69,7 @@ fn table_every_and_digits() {
 }
 
 #[test]
-fn csv_has_a_header_and_round_trip_floats() {
+fn csv_has_a_header_and_python_repr_floats() {
     lrsched()
         .args(["csv", "--warmup", "3", "--steps", "5", "--base-lr", "3e-4"])
         .assert()
@@ -77,7 +77,7 @@ fn csv_has_a_header_and_round_trip_floats() {
         .stdout(
             "step,multiplier,lr
 0,0.0,0.0
-1,0.3333333333333333,0.00009999999999999999
+1,0.3333333333333333,9.999999999999999e-05
 2,0.6666666666666666,0.00019999999999999998
 3,1.0,0.0003
 4,1.0,0.0003
@@ -516,4 +516,121 @@ fn list_fits_80_columns() {
             line.chars().count()
         );
     }
+}
+
+/// `list NAME` shows the strings a choice parameter takes (and those a string parameter's
+/// library knows); a mistyped one is refused with the closest.
+#[test]
+fn choice_parameters_list_their_values_and_suggest_on_a_typo() {
+    let one_cycle = stdout(&["list", "OneCycleLR"]);
+    assert!(
+        one_cycle.contains(
+            "  anneal_strategy   choice    'cos'     shape of each phase
+                                        values: cos, linear
+"
+        ),
+        "{one_cycle}"
+    );
+    let ds = stdout(&["list", "deepspeed:WarmupLR"]);
+    assert!(
+        ds.contains(
+            "warning\n                                         known values: log, linear\n"
+        ),
+        "{ds}"
+    );
+    // Every parameter with values, in every schedule's detail and in the Markdown table.
+    let markdown = stdout(&["list", "--markdown"]);
+    for entry in lrsched::schedule::registry::entries() {
+        let detail = stdout(&["list", &entry.qualified()]);
+        let flat = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        for p in entry.params {
+            let values = p.kind.values();
+            if values.is_empty() {
+                continue;
+            }
+            let listed = format!("values: {}", values.join(", "));
+            assert!(flat.contains(&listed), "{entry}: {}: {listed}", p.name);
+            let row = markdown
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{entry}` |")))
+                .unwrap();
+            assert!(
+                row.contains(&format!("`{}={}` (", p.name, p.default_text()))
+                    && row.contains(&listed),
+                "{row}"
+            );
+        }
+    }
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "OneCycleLR",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "anneal_strategy=cosine",
+        ],
+        "OneCycleLR parameter anneal_strategy=cosine is not one of cos, linear; did you mean 'cos'?",
+    );
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "CyclicLR",
+            "--set",
+            "base_lr=0.1",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "mode=triangel",
+        ],
+        "CyclicLR parameter mode=triangel is not one of triangular, triangular2, exp_range; did \
+         you mean 'triangular'?",
+    );
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "CyclicLR",
+            "--set",
+            "base_lr=0.1",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "mode=sawtooth",
+        ],
+        "CyclicLR parameter mode=sawtooth is not one of triangular, triangular2, exp_range",
+    );
+    let config = crate::scratch::TempFile::new(
+        "c.json",
+        r#"{"schedule": "OneCycleLR", "params": {"max_lr": 1, "anneal_strategy": "Linear"}}"#,
+    );
+    rejects(
+        &["csv", "--config", config.to_str().unwrap()],
+        &format!(
+            "config {}:1:52: OneCycleLR parameter anneal_strategy=\"Linear\" is not one of cos, \
+             linear; did you mean 'linear'?",
+            config.display()
+        ),
+    );
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "megatron:WSD",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "wsd_decay_steps=10",
+            "--set",
+            "lr_wsd_decay_style=cosin",
+            "--steps",
+            "20",
+        ],
+        "megatron:WSD lr_wsd_decay_style=cosin: Megatron raises AssertionError (`assert coeff \
+         is not None`) at step 11, where the anneal starts, within --steps 20: \
+         lr_wsd_decay_style must be linear, cosine, exponential or minus_sqrt; did you mean \
+         'cosine'?",
+    );
 }

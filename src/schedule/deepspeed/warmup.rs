@@ -221,7 +221,7 @@ const WARMUP_NUM_STEPS: ParamSpec = ParamSpec {
 
 const WARMUP_TYPE: ParamSpec = ParamSpec {
     name: "warmup_type",
-    kind: ParamKind::Text,
+    kind: ParamKind::Text(&["log", "linear"]),
     default: ParamDefault::Str("log"),
     doc: "'log' (ln(i + 1) / ln(W)) or 'linear' (i / W); DeepSpeed takes any other \
           string as 'log', with a warning",

@@ -8,6 +8,7 @@ use super::registry::{Entry, Library};
 use super::{Context, Point, Schedule};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
+use crate::suggest::did_you_mean;
 
 /// The Megatron entries of the registry, in the order of Megatron's `--lr-decay-style`
 /// choices.
@@ -303,11 +304,15 @@ fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Sch
             } else {
                 format!("at step {step}, where the anneal starts")
             };
+            let suggestion = wsd_style
+                .as_deref()
+                .map(|typed| did_you_mean(typed, WSD_STYLES.iter().copied()))
+                .unwrap_or_default();
             let message = |within: &str| {
                 format!(
                     "megatron:WSD lr_wsd_decay_style={shown}: Megatron raises AssertionError \
                      (`assert coeff is not None`) {at}{within}: lr_wsd_decay_style must be \
-                     linear, cosine, exponential or minus_sqrt"
+                     linear, cosine, exponential or minus_sqrt{suggestion}"
                 )
             };
             if step < ctx.steps {
@@ -387,9 +392,12 @@ const WSD_DECAY_STEPS: ParamSpec = ParamSpec {
           accepted and unused by the other styles, as in Megatron)",
 };
 
+/// The anneals Megatron's WSD knows (any other raises when the anneal starts).
+const WSD_STYLES: &[&str] = &["linear", "cosine", "exponential", "minus_sqrt"];
+
 const LR_WSD_DECAY_STYLE: ParamSpec = ParamSpec {
     name: "lr_wsd_decay_style",
-    kind: ParamKind::Text,
+    kind: ParamKind::Text(WSD_STYLES),
     default: ParamDefault::Absent,
     doc: "WSD only: linear, cosine, exponential or minus_sqrt (Megatron's command line \
           defaults to exponential; the class's default None, or another string, raises \
