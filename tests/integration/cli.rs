@@ -283,6 +283,37 @@ fn plot_colours_only_when_asked_or_on_a_terminal() {
     assert!(colored.stdout.contains(&0x1b));
 }
 
+/// The last steps a u64 counts: evaluating them must not overflow past step 2^64 - 1.
+#[test]
+fn the_last_steps_of_a_u64_are_written() {
+    lrsched()
+        .args([
+            "csv",
+            "--steps",
+            "18446744073709551615",
+            "--from",
+            "18446744073709551613",
+        ])
+        .assert()
+        .success()
+        .stdout("step,multiplier,lr\n18446744073709551613,1.0,0.1\n18446744073709551614,1.0,0.1\n");
+    lrsched()
+        .args([
+            "csv",
+            "--expr",
+            "1",
+            "--warmup",
+            "2",
+            "--steps",
+            "18446744073709551615",
+            "--from",
+            "18446744073709551614",
+        ])
+        .assert()
+        .success()
+        .stdout("step,multiplier,lr\n18446744073709551614,1.0,0.1\n");
+}
+
 #[test]
 fn list_names_every_schedule() {
     let out = lrsched().arg("list").output().unwrap();
