@@ -166,7 +166,7 @@ FAILED: a negative lr
 fn check_takes_one_schedule() {
     rejects(
         &["check", "--expr", "1", "--expr", "2"],
-        "check shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+        "check shows one schedule; give at most one --config, one --schedule and one --expr (lrsched plot overlays several)",
     );
 }
 
@@ -266,8 +266,8 @@ fn configs_from_stdin_with_a_bom_or_in_toml() {
         ));
     rejects(
         &["check", "--config", "-", "--config", "-"],
-        "check shows one schedule; give at most one --config and one --expr (lrsched plot \
-         overlays several)",
+        "check shows one schedule; give at most one --config, one --schedule and one --expr \
+         (lrsched plot overlays several)",
     );
     lrsched()
         .args(["plot", "--config", "-", "--config", "-"])

@@ -194,7 +194,7 @@ fn bad_input_exits_2_with_one_message() {
     );
     rejects(
         &["table", "--expr", "1", "--expr", "2"],
-        "table shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+        "table shows one schedule; give at most one --config, one --schedule and one --expr (lrsched plot overlays several)",
     );
     rejects(
         &["csv", "--config", "/nonexistent/lr.json"],
@@ -243,44 +243,6 @@ fn a_closed_pipe_ends_quietly() {
     closes_quietly(&["json", "--steps", "100000000"]);
     closes_quietly(&["json", "--lines", "--steps", "100000000"]);
     closes_quietly(&["table", "--steps", "100000000"]);
-}
-
-#[test]
-fn plot_draws_braille_with_a_legend() {
-    lrsched()
-        .args([
-            "plot", "--warmup", "20", "--steps", "60", "--width", "50", "--height", "4", "--color",
-            "never",
-        ])
-        .assert()
-        .success()
-        .stdout(
-            "lr:  constant_with_warmup (warmup 20)
-⡁⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⡠⠤⠊⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠁ 0.1
-⠄⠀⠀⠀⠀⠀⠀⢀⠤⠔⠉⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
-⠂⠀⠀⠀⡠⠤⠒⠁⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
-⣁⡠⠔⠊⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
-⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠀ 0.0
-0                                     59
-                  step
-",
-        );
-}
-
-#[test]
-fn plot_colours_only_when_asked_or_on_a_terminal() {
-    let plain = lrsched()
-        .args(["plot", "--steps", "10", "--width", "40"])
-        .output()
-        .unwrap();
-    assert!(!plain.stdout.contains(&0x1b), "no escapes into a pipe");
-    let colored = lrsched()
-        .args([
-            "plot", "--steps", "10", "--width", "40", "--color", "always",
-        ])
-        .output()
-        .unwrap();
-    assert!(colored.stdout.contains(&0x1b));
 }
 
 /// The last steps a u64 counts: evaluating them must not overflow past step 2^64 - 1.

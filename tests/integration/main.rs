@@ -16,6 +16,7 @@ mod identify;
 mod libraries;
 mod library_properties;
 mod packaging;
+mod plot;
 mod properties;
 mod python;
 mod readme;
