@@ -146,7 +146,9 @@ fn plot(args: &PlotArgs) -> Result<()> {
     }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
-    let screen = terminal_size::terminal_size_of(&stdout);
+    // The terminal stdout is, else the one stderr is: `lrsched plot | less` is read there.
+    let screen = terminal_size::terminal_size_of(&stdout)
+        .or_else(|| terminal_size::terminal_size_of(io::stderr()));
     // As Python's shutil.get_terminal_size: COLUMNS and LINES first, then the terminal.
     let env = |name: &str| {
         std::env::var(name)

@@ -546,3 +546,41 @@ fn plot_help_gives_the_rules_of_overlays() {
         assert!(help.contains(text), "{text} missing from plot --help");
     }
 }
+
+#[test]
+fn svg_shares_the_overlay_labels_the_small_runs_and_from() {
+    let svg = chart(
+        &[
+            "plot",
+            "--svg",
+            "-",
+            "--schedule",
+            "cosine",
+            "--schedule",
+            "cosine",
+            "--set",
+            "num_cycles=1",
+            "--steps",
+            "3",
+        ],
+        &[],
+    );
+    let ticks: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.contains("text-anchor=\"middle\">") && !l.contains(">step<"))
+        .filter_map(|l| l.split('>').nth(1)?.strip_suffix("</text"))
+        .collect();
+    assert_eq!(ticks, ["0", "1", "2"]);
+    assert_eq!(svg.matches("<circle").count(), 6, "3 points of each curve");
+    assert!(svg.contains(">cosine (num_cycles=0.5)</text>"), "{svg}");
+    assert!(svg.contains(">cosine (num_cycles=1.0)</text>"), "{svg}");
+    let from = chart(
+        &[
+            "plot", "--svg", "-", "--steps", "1000", "--from", "900", "--log-y",
+        ],
+        &[],
+    );
+    assert!(from.contains("text-anchor=\"middle\">900</text>"), "{from}");
+    assert!(!from.contains("text-anchor=\"middle\">0</text>"), "{from}");
+    assert!(from.contains(">lr (log scale)</text>"), "{from}");
+}
