@@ -218,7 +218,7 @@ pub fn data_columns(width: u16) -> usize {
 /// Draws the series over the steps of `frame`, overlaid: a legend above (wrapped to the
 /// width), the lr axis labelled at its top and bottom on the left, the steps under the
 /// axis. Nothing is wider than `options.width`; a width too narrow for the y labels and
-/// [`MIN_CELLS`] cells of curve is refused, naming the width that fits.
+/// 8 cells of curve is refused, naming the width that fits.
 pub fn write_plot(
     out: &mut dyn Write,
     series: &[Series],
