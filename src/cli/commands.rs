@@ -8,6 +8,7 @@ use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 use lrsched::output::csv::Csv;
 use lrsched::output::json::Json;
+use lrsched::output::legend::{self, Origin};
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
 use lrsched::output::svg::{self, SvgOptions};
 use lrsched::output::table::Table;
@@ -119,14 +120,26 @@ fn write_rows(
 }
 
 fn plot(args: &PlotArgs) -> Result<()> {
-    let descriptions = args.schedule.many()?;
+    let curves = args.schedule.many()?;
+    let labeled: Vec<(&Description, Origin)> = curves.iter().map(|(d, o)| (d, o.clone())).collect();
+    let labels = legend::labels(&labeled);
+    let longest = curves.iter().map(|(d, _)| d.ctx().steps).max().unwrap_or(1);
+    let frame = range(
+        longest,
+        &RangeArgs {
+            every: 1,
+            from: args.from,
+        },
+    )?;
     if let Some(path) = &args.svg {
         let options = SvgOptions {
             width: args.width.map_or(svg::WIDTH, u32::from),
             height: args.height.map_or(svg::HEIGHT, u32::from),
             title: args.title.clone(),
+            log_y: args.log_y,
         };
-        return svg(&descriptions, path, &options);
+        options.validate()?;
+        return svg(&curves, labels, frame, path, &options);
     }
     for (flag, value, max) in [
         ("--width", args.width, 1000),
@@ -141,21 +154,33 @@ fn plot(args: &PlotArgs) -> Result<()> {
     }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
-    let screen = terminal_size::terminal_size_of(&stdout);
+    // The terminal stdout is, else the one stderr is: `lrsched plot | less` is read there.
+    let screen = terminal_size::terminal_size_of(&stdout)
+        .or_else(|| terminal_size::terminal_size_of(io::stderr()));
+    // As Python's shutil.get_terminal_size: COLUMNS and LINES first, then the terminal.
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse::<u16>().ok())
+            .filter(|&n| n > 0)
+    };
     let width = args
         .width
-        .unwrap_or_else(|| screen.map_or(80, |(w, _)| w.0.clamp(40, 240)));
-    // 20 rows, or fewer on a short terminal: the legend and the x axis need 4 more.
-    let height = args
-        .height
-        .unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
-    let color = super::color::enabled(Some(args.color), terminal);
+        .or_else(|| env("COLUMNS").map(|w| w.min(1000)))
+        .or_else(|| screen.map(|(w, _)| w.0.min(240)))
+        .unwrap_or(80);
+    // The prompt takes a line after the chart.
+    let lines = env("LINES")
+        .or_else(|| screen.map(|(_, h)| h.0))
+        .map_or(u16::MAX, |h| h.saturating_sub(1));
     let options = PlotOptions {
         width,
-        height,
-        color,
+        height: args.height,
+        lines,
+        color: super::color::enabled(Some(args.color), terminal),
+        log_y: args.log_y,
     };
-    let (series, frame) = reduce_all(&descriptions, data_columns(width))?;
+    let series = reduce_all(&curves, labels, frame, data_columns(width))?;
     write_plot(&mut stdout.lock(), &series, frame, options)
 }
 
@@ -249,34 +274,41 @@ fn train(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
-/// Every schedule reduced to `columns` columns over the longest one's steps (the shared
-/// x axis), with those steps.
-fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
-    let frame = Steps::all(
-        descriptions
-            .iter()
-            .map(|d| d.ctx().steps)
-            .max()
-            .unwrap_or(1),
-    );
+/// Every schedule reduced to `columns` columns over the steps of `frame` (the shared x
+/// axis, to the longest schedule's last step), each labelled.
+fn reduce_all(
+    curves: &[(Description, Origin)],
+    labels: Vec<String>,
+    frame: Steps,
+    columns: usize,
+) -> Result<Vec<Series>> {
     let engine = Engine::new();
-    let mut series = Vec::with_capacity(descriptions.len());
-    for description in descriptions {
+    let mut series = Vec::with_capacity(curves.len());
+    for ((description, _), label) in curves.iter().zip(labels) {
+        let steps = Steps {
+            to: description.ctx().steps,
+            ..frame
+        };
         series.push(Series::reduce(
             &engine,
-            description.label(),
+            label,
             description.schedule(),
-            Steps::all(description.ctx().steps),
+            steps,
             frame,
             columns,
         )?);
     }
-    Ok((series, frame))
+    Ok(series)
 }
 
-fn svg(descriptions: &[Description], path: &Path, options: &SvgOptions) -> Result<()> {
-    options.validate()?;
+/// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
+fn svg(
+    curves: &[(Description, Origin)],
+    labels: Vec<String>,
+    frame: Steps,
+    path: &Path,
+    options: &SvgOptions,
+) -> Result<()> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -293,7 +325,7 @@ fn svg(descriptions: &[Description], path: &Path, options: &SvgOptions) -> Resul
         }
         Some(_) => false,
     };
-    let (series, frame) = reduce_all(descriptions, options.data_columns())?;
+    let series = reduce_all(curves, labels, frame, options.data_columns())?;
     let document = svg::render(&series, frame, options)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();

@@ -119,15 +119,27 @@ pub const PAGES: &[Page] = &[
     Page {
         command: "plot",
         notes: &[
-            "Each --config and each --expr is one series; --schedule is one more beside \
-             expressions, else the flags apply to the config.",
+            "Overlays: each --schedule, --expr, --expr-file and --config draws its own curve, \
+             in the order given (so --config run.json --schedule cosine draws two curves; \
+             table, csv and json take the flags over the config instead). --steps, --base-lr \
+             and --warmup apply to every curve, over what a config file says; --var to every \
+             expression. A --set applies to the --schedule or --config just before it, or to \
+             every curve when it comes before all of them (as --precision does). \
+             TrainingArguments and their DeepSpeed config given as two --config are one run.",
+            "Each curve is labelled by what sets it apart: its config file's name, the \
+             parameters, steps, base lr or warmup that differ. Without colour (--color never, \
+             NO_COLOR, a pipe), curves carry their legend's symbol 1, 2, 3, ... along them.",
         ],
         exit: &[(0, "the chart was drawn or written"), BAD_INPUT],
         examples: &[
             ok("lrsched plot --schedule cosine --warmup 100 --steps 1000"),
+            ok("lrsched plot --schedule cosine --schedule polynomial --set power=2 --steps 500"),
             ok("lrsched plot --config examples/configs/lr.json --expr \"0.5 ^ (step / 2000)\""),
+            ok("lrsched plot --config examples/configs/lr.json --schedule cosine --log-y"),
+            ok("lrsched plot --schedule linear --steps 1000000 --from 900000 --width 60"),
             ok("lrsched plot --schedule cosine --steps 1000 --svg lr.svg"),
             ok("lrsched plot --schedule OneCycleLR --set max_lr=0.1 --svg lr.png"),
+            ok("lrsched plot --schedule cosine --warmup 50 --svg lr.svg --title \"Run 7\""),
         ],
     },
     Page {

@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod legend;
 pub mod plot;
 pub mod svg;
 pub mod table;

@@ -85,7 +85,7 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     /// Fills `out` with the points of steps `from, from + 1, ...` by random access. One call
     /// a batch instead of one a step: inside, `at` is a direct call the compiler can inline.
     fn fill(&self, from: u64, out: &mut [Point]) {
-        for (step, point) in (from..).zip(out.iter_mut()) {
+        for (step, point) in (from..=u64::MAX).zip(out.iter_mut()) {
             *point = self.at(step);
         }
     }

@@ -167,7 +167,7 @@ fn check_takes_one_schedule() {
     rejects(
         &["check", "--expr", "1", "--expr", "2"],
         "check shows one schedule; give at most one --config (or TrainingArguments and their \
-         DeepSpeed config) and one --expr (lrsched plot overlays several)",
+         DeepSpeed config), one --schedule and one --expr (lrsched plot overlays several)",
     );
 }
 

@@ -242,7 +242,7 @@ fn man_pages_say_what_the_help_says() {
     assert!(
         synopsis.starts_with(
             "\\fBlrsched table\\fR [\\fB\\-\\-steps\\fR \\fIN\\fR] [\\fB\\-\\-base\\-lr\\fR \\fIX\\fR] \
-             [\\fB\\-\\-warmup\\fR \\fIN\\fR] [\\fB\\-\\-schedule\\fR \\fINAME\\fR] \
+             [\\fB\\-\\-warmup\\fR \\fIN\\fR] [\\fB\\-\\-schedule\\fR \\fINAME\\fR]... \
              [\\fB\\-\\-set\\fR \\fIKEY=VALUE\\fR]... [\\fB\\-\\-expr\\fR \\fIEXPR\\fR]..."
         ),
         "{synopsis}"
@@ -267,7 +267,11 @@ fn ranges_are_in_the_help_and_the_man_page() {
         ("table", "--base-lr <X>", "X >= 0"),
         ("table", "--every <K>", "K >= 1"),
         ("table", "--digits <D>", "1..=17"),
-        ("plot", "--width <N>", "30..=1000"),
+        (
+            "plot",
+            "--width <N>",
+            "up to 1000 and at least the lr labels' width plus 10",
+        ),
         ("plot", "--width <N>", "200..=10000"),
         ("plot", "--height <N>", "3..=500"),
         ("identify", "--top <N>", "1..=100"),

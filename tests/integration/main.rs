@@ -20,6 +20,7 @@ mod libraries;
 mod library_properties;
 mod numbers;
 mod packaging;
+mod plot;
 mod properties;
 mod python;
 mod readme;
