@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lrsched::Description;
 use lrsched::config::{self, Syntax};
-use lrsched::description::Partial;
+use lrsched::description::{Origins, Partial, Source};
 use lrsched::error::{Error, Result};
 use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
@@ -365,6 +365,12 @@ impl ScheduleArgs {
                     ))),
                 })
                 .collect::<Result<_>>()?,
+            origins: Origins {
+                base_lr: self.base_lr.map(|_| Source::flag("--base-lr")),
+                warmup: self.warmup.map(|_| Source::flag("--warmup")),
+                steps: self.steps.map(|_| Source::flag("--steps")),
+                ..Origins::default()
+            },
             ..Partial::default()
         })
     }

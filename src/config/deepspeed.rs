@@ -286,7 +286,10 @@ fn read(document: &Document<'_>) -> Result<Partial> {
     )?;
     let origins = Origins {
         expr: None,
-        params: document.param_locations("scheduler", &params),
+        params: document.param_sources("scheduler", "scheduler.params", &params),
+        base_lr: base_lr.map(|_| document.source("optimizer.params.lr")),
+        warmup: None,
+        steps: steps.map(|_| document.source("scheduler.params.total_num_steps")),
     };
     Ok(Partial {
         schedule: Some(schedule),
