@@ -292,24 +292,42 @@ fn rises_past_the_horizon_only() {
     let report = evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false);
     assert_eq!(
         report.warnings,
-        [Warning::RisesPastHorizon {
-            horizon: 10,
-            step: 11,
-            from: cosine(10),
-            to: cosine(11)
-        }]
+        [
+            Warning::RisesPastHorizon {
+                horizon: 10,
+                step: 11,
+                from: cosine(10),
+                to: cosine(11)
+            },
+            // The bottom of the cosine is exactly 0.
+            Warning::ZeroLr {
+                count: 1,
+                of: 30,
+                runs: vec![(10, 10)],
+                more: false,
+                unit: "step",
+                why: None
+            }
+        ]
     );
     assert_eq!(
         report.warnings[0].to_string(),
         "the lr rises again past the schedule's horizon at step 10: 0.0 at step 10 -> \
          0.024471741852423123 at step 11"
     );
+    let kinds = |report: Report| {
+        report
+            .warnings
+            .iter()
+            .map(Warning::kind)
+            .collect::<Vec<_>>()
+    };
     let within = evaluate(&Engine::new(), &schedule, &ctx(11, 0), &[], false);
-    assert_eq!(within.warnings, []);
+    assert_eq!(kinds(within), [Kind::ZeroLr]);
     schedule.horizon = None;
     assert_eq!(
-        evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false).warnings,
-        []
+        kinds(evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false)),
+        [Kind::ZeroLr]
     );
 }
 

@@ -8,11 +8,11 @@ use clap::Args;
 use serde_json::json;
 
 use lrsched::Description;
-use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, ScheduleKind};
+use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE};
 use lrsched::error::{Error, Result};
 use lrsched::output::{Format, Stream};
 use lrsched::run::runtime::Runtime;
-use lrsched::run::{Derivation, Framework, Run};
+use lrsched::run::{Derivation, Framework, Run, scheduler_cap};
 use lrsched::schedule::Point;
 use lrsched::schedule::registry;
 
@@ -178,6 +178,11 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
 }
 
 impl Planned {
+    /// The description sized by the run, the derivation and the runtime.
+    pub fn into_parts(self) -> (Description, Derivation, Runtime) {
+        (self.description, self.derivation, self.runtime)
+    }
+
     /// The largest step column value written, for the table's width.
     pub fn last_row(&self) -> u64 {
         let total = self.derivation.total_updates.value;
@@ -230,17 +235,9 @@ impl Planned {
         row: &mut dyn FnMut(Point) -> Result<()>,
     ) -> Result<()> {
         let schedule = self.description.schedule();
-        // accelerate stops stepping a scheduler with a total_steps attribute (OneCycleLR,
-        // unless wrapped in the warmup's SequentialLR) once it is reached.
-        let total_steps = match self.description.kind() {
-            ScheduleKind::Builtin { entry, .. }
-                if entry.name == "OneCycleLR" && self.description.ctx().warmup == 0 =>
-            {
-                schedule.last_defined_step()
-            }
-            _ => None,
-        };
-        let map = self.runtime.map(&self.derivation, total_steps)?;
+        let map = self
+            .runtime
+            .map(&self.derivation, scheduler_cap(&self.description))?;
         let total = self.derivation.total_updates.value;
         if range.from > 0 && range.from >= total {
             return Err(Error::input(format!(
