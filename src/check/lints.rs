@@ -80,6 +80,15 @@ fn count_text(x: f64) -> String {
     }
 }
 
+/// `1 step`, `3 steps`, `2.5 steps`.
+fn steps_text(x: f64) -> String {
+    if x == 1.0 {
+        "1 step".into()
+    } else {
+        format!("{} steps", count_text(x))
+    }
+}
+
 /// The built-in and its parameters, or `None` for an expression.
 fn builtin(d: &Description) -> Option<(&'static Entry, &Params)> {
     match d.kind() {
@@ -428,8 +437,8 @@ fn accelerate_stepping(scope: &Scope<'_>, summary: &Summary) -> Option<Warning> 
             .first_update_at(warmup.steps.ceil() as u64, run.updates)
     {
         effects.push(format!(
-            "the warmup of {} steps is over at update {u}",
-            count_text(warmup.steps)
+            "the warmup of {} is over at update {u}",
+            steps_text(warmup.steps)
         ));
     }
     Some(Warning::AccelerateStepping {
@@ -471,7 +480,6 @@ pub(super) fn zero_why(d: &Description, runs: &[(u64, u64)]) -> Option<&'static 
                 .and_then(|v| v.as_f64())
                 == Some(-1.0)
     });
-    (deepspeed_warmup && runs.first() == Some(&(0, 1))).then_some(
-        "DeepSpeed's warmup runs one step behind, so steps 0 and 1 both get warmup_min_lr",
-    )
+    (deepspeed_warmup && runs.first() == Some(&(0, 1)))
+        .then_some("DeepSpeed's warmup runs one step behind: the first two both get warmup_min_lr")
 }

@@ -64,20 +64,16 @@ impl Kind {
     pub fn summary(self) -> &'static str {
         match self {
             Kind::ZeroFirstLr => "the lr at step 0 is 0, so the first update changes nothing",
-            Kind::ZeroLr => {
-                "steps (with --samples, updates) get lr 0, counted; not fired for step 0 alone"
-            }
+            Kind::ZeroLr => "steps at lr 0 (updates, with --samples), unless step 0 alone",
             Kind::WarmupTooLong => "the warmup is at least as long as the run",
             Kind::WarmupJump => "the lr jumps where the warmup hands over to the schedule",
             Kind::RisesPastHorizon => "the lr rises again past the schedule's horizon",
             Kind::HorizonMismatch => {
-                "with --samples: the horizon (T_max, total_steps, total_num_steps, ...) is not \
-                 the number of scheduler steps the run makes"
+                "the horizon (T_max, total_num_steps, ...) does not fit the run's steps"
             }
             Kind::WarmupMaxLr => "DeepSpeed's warmup_max_lr is not the optimizer's lr",
             Kind::AccelerateStepping => {
-                "--runtime accelerate with devices > 1 steps the scheduler once per process, \
-                 which changes the schedule"
+                "--runtime accelerate steps the scheduler once per process per update"
             }
             Kind::PastDefinedEnd => "steps past the schedule's last defined step",
         }
@@ -328,9 +324,10 @@ impl fmt::Display for Warning {
                     (None, Some(default)) => format!(" ({default})"),
                     (None, None) => String::new(),
                 };
+                let steps = if *warmup == 1 { "step" } else { "steps" };
                 write!(
                     f,
-                    "the warmup of {warmup} steps{named} is at least as long as {run}: the \
+                    "the warmup of {warmup} {steps}{named} is at least as long as {run}: the \
                      lr is still warming up at the last step"
                 )?;
                 if let Some(hint) = hint {

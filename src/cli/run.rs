@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::json;
 
 use lrsched::Description;
-use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE};
+use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, Source};
 use lrsched::error::{Error, Result};
 use lrsched::output::{Format, Stream};
 use lrsched::run::runtime::Runtime;
@@ -163,6 +163,9 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
             warmup
         }
     };
+    if run.warmup_ratio.is_some() {
+        partial.origins.warmup = Some(Source::flag("--warmup-ratio"));
+    }
     let partial_logging = partial.logging_steps;
     partial.steps = Some(derivation.num_training_steps.value);
     partial.warmup = Some(warmup);

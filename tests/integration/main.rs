@@ -15,6 +15,7 @@ mod golden_jax;
 mod identify;
 mod libraries;
 mod library_properties;
+mod lints;
 mod packaging;
 mod properties;
 mod python;
