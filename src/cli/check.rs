@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::{Arg, Args, ValueEnum};
 
 use lrsched::check::{self, Assertion, Kind, Options};
 use lrsched::engine::Engine;
@@ -65,6 +65,25 @@ pub enum Format {
     Text,
     /// {"schedule", "summary", "assertions", "warnings", "allowed", "failures", "passed"}
     Json,
+}
+
+/// A run flag as `check` shows it: with `--samples` the check covers each update rather
+/// than writing a row of it, and `--logged`, which writes the logged values, is no check's.
+pub fn run_flag(arg: Arg) -> Arg {
+    let arg = match arg.get_help_heading() {
+        Some(run::HEADING) => {
+            arg.help_heading("Run (with --samples: the check covers each optimizer update)")
+        }
+        _ => arg,
+    };
+    match arg.get_id().as_str() {
+        "samples" => arg.help(
+            "Training samples; the check covers each optimizer update of the run, the \
+             schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps)",
+        ),
+        "logged" | "logging_steps" => arg.hide(true),
+        _ => arg,
+    }
 }
 
 /// The warning kinds with what each means, and examples, below the flags of `check --help`.

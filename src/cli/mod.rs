@@ -56,6 +56,7 @@ pub enum Command {
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
+    #[command(mut_args(check::run_flag))]
     Check(check::CheckArgs),
     /// Which built-in, with which parameters, made a logged lr curve (trainer_state.json, CSV, JSON Lines)
     Identify(identify::IdentifyArgs),

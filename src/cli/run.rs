@@ -18,9 +18,12 @@ use lrsched::schedule::registry;
 
 use super::{RangeArgs, ScheduleArgs};
 
+/// The help heading of the run flags.
+pub const HEADING: &str = "Run (with --samples: one row per optimizer update)";
+
 /// A training run: how many optimizer updates it makes and which code steps the scheduler.
 #[derive(Debug, Args, Clone, Default)]
-#[command(next_help_heading = "Run (with --samples: one row per optimizer update)")]
+#[command(next_help_heading = HEADING)]
 pub struct RunArgs {
     /// Training samples; the output becomes one row per optimizer update of the run, the
     /// schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps)
