@@ -175,7 +175,7 @@ pub enum Warning {
     HorizonMismatch {
         /// `T_max=3`: the parameter and its value.
         horizon: String,
-        /// Where it is given.
+        /// Where it is given; `None` for the parameter's default.
         source: Option<Source>,
         /// The scheduler steps the run's updates use, and how it is stepped (`96
         /// scheduler steps, stepped once per update`).
@@ -369,8 +369,10 @@ impl fmt::Display for Warning {
                 why,
             } => write!(
                 f,
-                "the schedule's horizon {horizon}{} does not fit the run's {run}: {why}",
-                paren(source.as_ref())
+                "the schedule's horizon {horizon} ({}) does not fit the run's {run}: {why}",
+                source
+                    .as_ref()
+                    .map_or_else(|| "its default".to_string(), ToString::to_string)
             ),
             Warning::WarmupMaxLr {
                 class,
