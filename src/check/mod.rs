@@ -76,6 +76,19 @@ pub fn check(
     Ok(report)
 }
 
+/// The run's derivation in one line, as `check` prints it and both `check --format json`
+/// and `lrsched json` write it under `"derivation"`: [`Derivation::summary`], where a
+/// schedule with a warmup of its own (DeepSpeed's `warmup_num_steps`) names that warmup
+/// instead of the run's "no warmup".
+pub fn derivation_text(description: &Description, derivation: &Derivation) -> String {
+    match lints::own_warmup(description) {
+        Some(warmup) if derivation.num_warmup_steps.value == 0 => {
+            derivation.summary_with_warmup(&warmup)
+        }
+        _ => derivation.summary(),
+    }
+}
+
 /// Orders the warnings by kind and drops the allowed ones.
 fn finish(report: &mut Report, options: &Options) {
     report.warnings.sort_by_key(Warning::kind);
@@ -171,9 +184,9 @@ pub fn check_run(
         strict: options.strict,
         allowed: Vec::new(),
         run: Some(RunInfo::new(
+            derivation_text(description, derivation),
             derivation,
             runtime,
-            lints::own_warmup(description),
         )),
     };
     finish(&mut report, options);

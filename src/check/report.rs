@@ -53,15 +53,9 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// The report's view of `derivation` run by `runtime`; `own_warmup` describes a warmup
-    /// the schedule has of its own where the run passes none.
-    pub fn new(derivation: &Derivation, runtime: &Runtime, own_warmup: Option<String>) -> Self {
-        let text = match own_warmup {
-            Some(warmup) if derivation.num_warmup_steps.value == 0 => {
-                derivation.summary_with_warmup(&warmup)
-            }
-            _ => derivation.summary(),
-        };
+    /// The report's view of `derivation` run by `runtime`, `text` its line
+    /// ([`super::derivation_text`]).
+    pub fn new(text: String, derivation: &Derivation, runtime: &Runtime) -> Self {
         let mut json = derivation.to_json();
         if let Some(map) = json.as_object_mut() {
             map.insert("derivation".into(), json!(text));

@@ -203,8 +203,13 @@ impl Planned {
     /// the runtime.
     pub fn to_json(&self) -> serde_json::Value {
         let mut value = self.description.to_json();
+        let mut run = self.derivation.to_json();
+        if let Some(map) = run.as_object_mut() {
+            let text = lrsched::check::derivation_text(&self.description, &self.derivation);
+            map.insert("derivation".into(), text.into());
+        }
         if let Some(map) = value.as_object_mut() {
-            map.insert("run".into(), self.derivation.to_json());
+            map.insert("run".into(), run);
             map.insert("runtime".into(), json!(self.runtime));
         }
         value

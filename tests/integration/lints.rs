@@ -137,6 +137,24 @@ fn each_framework_shows_its_own_arithmetic() {
          (scheduler.params.warmup_num_steps at tests/fixtures/deepspeed/\
          llama_lora_finetune.json:38:7)"
     );
+    // lrsched json writes the same line.
+    let out = lrsched()
+        .args([
+            "json",
+            "--config",
+            LLAMA,
+            "--samples",
+            "1001",
+            "--epochs",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["schedule"]["run"]["derivation"],
+        run_line(&["--config", LLAMA, "--samples", "1001", "--epochs", "2"])
+    );
     // max_steps overrides the epochs, with a note.
     let text = lrsched()
         .args([
