@@ -41,8 +41,8 @@ impl Scope<'_> {
         }
     }
 
-    /// `the run (96 updates)`, `the run (3 scheduler steps over 96 updates, once per epoch
-    /// (interval 'epoch'))`, or without a run `the run (100 steps)`.
+    /// `the run (96 updates)`, `the run (3 scheduler steps over 21 updates: stepped once
+    /// per epoch (interval 'epoch'))`, or without a run `the run (100 steps)`.
     fn length_text(&self) -> String {
         match &self.run {
             Some(run) if run.map.runtime().is_identity() => {
