@@ -283,8 +283,13 @@ fn check_section(wanted: &dyn Fn(&str) -> bool) {
             continue;
         };
         let (time, _) = best(|| {
-            lrsched::check::check(&lrsched::engine::Engine::new(), &description, &[], false)
-                .map_or(0, |r| u64::from(r.passed()))
+            lrsched::check::check(
+                &lrsched::engine::Engine::new(),
+                &description,
+                &[],
+                &lrsched::check::Options::default(),
+            )
+            .map_or(0, |r| u64::from(r.passed()))
         });
         let base = *first.get_or_insert(time);
         println!(

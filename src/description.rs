@@ -24,7 +24,7 @@ pub const DEFAULT_STEPS: u64 = 100;
 /// Default `--base-lr`.
 pub const DEFAULT_BASE_LR: f64 = 0.1;
 
-pub use crate::config::{OpenSteps, Partial};
+pub use crate::config::{OpenSteps, Origins, Partial, Source};
 
 impl Partial {
     /// Reads a config file in any format `crate::config` knows.
@@ -61,6 +61,15 @@ impl Partial {
         for (name, value) in over.vars {
             self.vars.retain(|(n, _)| *n != name);
             self.vars.push((name, value));
+        }
+        if over.steps.is_some() {
+            self.origins.steps = over.origins.steps;
+        }
+        if over.base_lr.is_some() {
+            self.origins.base_lr = over.origins.base_lr;
+        }
+        if over.warmup.is_some() || over.warmup_ratio.is_some() {
+            self.origins.warmup = over.origins.warmup;
         }
         self.steps = over.steps.or(self.steps);
         self.base_lr = over.base_lr.or(self.base_lr);
@@ -171,6 +180,16 @@ impl Partial {
             ctx,
             vars,
             schedule: Arc::from(schedule),
+            origins: self.origins.clone(),
+            param_sources: self
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| {
+                    let source = self.origins.params.get(i).cloned().flatten();
+                    (name.clone(), source)
+                })
+                .collect(),
         })
     }
 }
@@ -228,6 +247,9 @@ pub struct Description {
     ctx: Context,
     vars: Vec<(String, Value)>,
     schedule: Arc<dyn Schedule>,
+    origins: Origins,
+    /// Each parameter as given, in order, with where a file gave it (`None`: `--set`).
+    param_sources: Vec<(String, Option<Source>)>,
 }
 
 /// Descriptions are equal when they describe the same schedule; the built schedule follows.
@@ -251,6 +273,24 @@ impl Description {
     /// The values of an expression's free names (`--var`), in order.
     pub fn vars(&self) -> &[(String, Value)] {
         &self.vars
+    }
+
+    /// Where the values were given (flags, config keys and their places), for messages
+    /// that name them.
+    pub fn origins(&self) -> &Origins {
+        &self.origins
+    }
+
+    /// Where the parameter `name` was given, as the key a config file spells with its
+    /// place, or `--set NAME`; `None` when it was not given (its default applies). A
+    /// parameter given twice is where the value that wins was given.
+    pub fn param_source(&self, name: &str) -> Option<Source> {
+        let (_, source) = self.param_sources.iter().rev().find(|(n, _)| n == name)?;
+        Some(
+            source
+                .clone()
+                .unwrap_or_else(|| Source::flag(&format!("--set {name}"))),
+        )
     }
 
     /// The schedule built from this description.

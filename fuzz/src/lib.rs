@@ -76,7 +76,8 @@ pub fn evaluate(description: &Description) {
     let _ = schedule.last_defined_step();
     let _ = schedule.horizon();
     if steps <= MAX_POINTS {
-        match check::check(description, &[], false) {
+        let engine = lrsched::engine::Engine::new();
+        match check::check(&engine, description, &[], &check::Options::default()) {
             Ok(report) => {
                 let _ = report.to_json(description);
                 let mut text = Vec::new();

@@ -7,10 +7,12 @@ use serde_json::{Map, Value as Json, json};
 
 use super::assertions::Outcome;
 use super::summary::{Fault, SUMMARY_NAMES, Summary};
-use super::warnings::Warning;
+use super::warnings::{Kind, Warning};
 use crate::description::{Description, ScheduleKind};
 use crate::error::Result;
 use crate::format::py_repr;
+use crate::run::Derivation;
+use crate::run::runtime::Runtime;
 
 /// Names whose values are whole numbers, printed without a decimal point.
 const COUNTS: [&str; 3] = ["peak_step", "steps", "warmup"];
@@ -28,6 +30,44 @@ pub struct Report {
     pub failures: Vec<Fault>,
     /// Whether warnings fail the check (`--strict`).
     pub strict: bool,
+    /// The kinds of warning left out (`--allow`).
+    pub allowed: Vec<Kind>,
+    /// The run the steps are the updates of (`--samples`).
+    pub run: Option<RunInfo>,
+}
+
+/// What the report says about a run: how its updates were derived and what steps the
+/// scheduler.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    /// The derivation in one line (`1001 samples / (8 x 1) = 126 batches/epoch; ...`).
+    pub derivation: String,
+    /// What the user should know about the inputs.
+    pub notes: Vec<String>,
+    /// `hf, stepped once per update`.
+    pub runtime: String,
+    /// The derivation as `lrsched json` writes it.
+    pub json: Json,
+    /// The runtime as `lrsched json` writes it.
+    pub runtime_json: Json,
+}
+
+impl RunInfo {
+    /// The report's view of `derivation` run by `runtime`, `text` its line
+    /// ([`super::derivation_text`]).
+    pub fn new(text: String, derivation: &Derivation, runtime: &Runtime) -> Self {
+        let mut json = derivation.to_json();
+        if let Some(map) = json.as_object_mut() {
+            map.insert("derivation".into(), json!(text));
+        }
+        RunInfo {
+            derivation: text,
+            notes: derivation.notes.clone(),
+            runtime: format!("{}, stepped {}", runtime.name(), runtime.stepping()),
+            json,
+            runtime_json: serde_json::to_value(runtime).unwrap_or(Json::Null),
+        }
+    }
 }
 
 impl Report {
@@ -67,6 +107,13 @@ impl Report {
     pub fn write_text(&self, description: &Description, out: &mut dyn Write) -> Result<()> {
         const WIDTH: usize = 10;
         writeln!(out, "{:<WIDTH$} {}", "schedule", schedule_text(description))?;
+        if let Some(run) = &self.run {
+            writeln!(out, "{:<WIDTH$} {}", "run", run.derivation)?;
+            writeln!(out, "{:<WIDTH$} {}", "runtime", run.runtime)?;
+            for note in &run.notes {
+                writeln!(out, "{:<WIDTH$} {note}", "note")?;
+            }
+        }
         for (name, value) in SUMMARY_NAMES.iter().zip(self.summary.values()) {
             writeln!(out, "{name:<WIDTH$} {}", value_text(name, value))?;
         }
@@ -142,8 +189,9 @@ impl Report {
         format!("FAILED: {}", parts.join(", "))
     }
 
-    /// The report as JSON: `{"schedule", "summary", "assertions", "warnings", "failures",
-    /// "passed"}`; NaN and infinite values are `null`.
+    /// The report as JSON: `{"schedule", "summary", "assertions", "warnings", "allowed",
+    /// "failures", "passed"}` (with a run, `"schedule"` holds its `"run"` and `"runtime"`
+    /// as `lrsched json` writes them); NaN and infinite values are `null`.
     pub fn to_json(&self, description: &Description) -> Json {
         let mut summary = Map::new();
         for (name, value) in SUMMARY_NAMES.iter().zip(self.summary.values()) {
@@ -169,7 +217,30 @@ impl Report {
         let warnings: Vec<Json> = self
             .warnings
             .iter()
-            .map(|w| json!({"kind": w.kind(), "step": w.step(), "message": w.to_string()}))
+            .map(|w| {
+                let mut item = json!({
+                    "kind": w.kind().name(),
+                    "step": w.step(),
+                    "message": w.to_string(),
+                });
+                if let (Some(source), Some(map)) = (w.source(), item.as_object_mut()) {
+                    map.insert("key".into(), json!(source.key));
+                    let at = source
+                        .at
+                        .as_ref()
+                        .map_or(Json::Null, |at| match at.line_column {
+                            Some((line, column)) => {
+                                json!({"file": at.file, "line": line, "column": column})
+                            }
+                            None => json!({"file": at.file}),
+                        });
+                    map.insert("at".into(), at);
+                }
+                if let (Warning::ZeroLr { count, .. }, Some(map)) = (w, item.as_object_mut()) {
+                    map.insert("count".into(), json!(count));
+                }
+                item
+            })
             .collect();
         let failures: Vec<Json> = self
             .failures
@@ -179,11 +250,18 @@ impl Report {
                 json!({"kind": f.kind(), "step": step, "lr": number(lr), "message": f.to_string()})
             })
             .collect();
+        let mut schedule = description.to_json();
+        if let (Some(run), Some(map)) = (&self.run, schedule.as_object_mut()) {
+            map.insert("run".into(), run.json.clone());
+            map.insert("runtime".into(), run.runtime_json.clone());
+        }
+        let allowed: Vec<&str> = self.allowed.iter().map(|k| k.name()).collect();
         json!({
-            "schedule": description.to_json(),
+            "schedule": schedule,
             "summary": summary,
             "assertions": assertions,
             "warnings": warnings,
+            "allowed": allowed,
             "failures": failures,
             "passed": self.passed(),
         })

@@ -82,6 +82,9 @@ pub enum Fault {
     },
 }
 
+/// The kinds of [`Fault`], which `--allow` cannot silence.
+pub const FAULT_KINDS: [&str; 3] = ["non_finite", "negative", "raises"];
+
 impl Fault {
     pub(super) fn kind(&self) -> &'static str {
         match self {
@@ -150,6 +153,55 @@ impl Neumaier {
     }
 }
 
+/// The steps whose lr is exactly 0: how many, and the first runs of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Zeros {
+    /// How many steps.
+    pub(super) count: u64,
+    /// The first [`Zeros::RUNS`] runs of consecutive steps, `(first, last)`.
+    pub(super) runs: Vec<(u64, u64)>,
+    /// Whether runs after those were left out.
+    pub(super) more: bool,
+}
+
+impl Zeros {
+    /// Runs kept for the message; a count says the rest.
+    const RUNS: usize = 4;
+
+    fn add(&mut self, step: u64) {
+        self.count += 1;
+        self.push((step, step));
+    }
+
+    /// Adds the run `(first, last)`, which follows every run so far.
+    fn push(&mut self, (first, last): (u64, u64)) {
+        if self.more {
+            return;
+        }
+        let full = self.runs.len() == Self::RUNS;
+        match self.runs.last_mut() {
+            Some(run) if run.1 + 1 == first => run.1 = last,
+            _ if full => self.more = true,
+            _ => self.runs.push((first, last)),
+        }
+    }
+
+    /// Takes in the zeros of the steps that follow these.
+    fn merge(&mut self, next: Zeros) {
+        self.count += next.count;
+        for run in next.runs {
+            self.push(run);
+        }
+        self.more |= next.more;
+    }
+
+    /// True when the only step at lr 0 is step 0, which every linear warmup gives and
+    /// [`Warning::ZeroFirstLr`] reports.
+    pub(super) fn only_first(&self) -> bool {
+        self.count == 1 && self.runs.first() == Some(&(0, 0))
+    }
+}
+
 /// The state of the streaming pass over a run of steps (a chunk of the whole, or all).
 pub(super) struct Pass {
     /// The lr of the step before the first one added, where the run has one.
@@ -171,6 +223,7 @@ pub(super) struct Pass {
     handover: Option<(f64, f64)>,
     /// The largest |change| between consecutive steps after `W`.
     later_change: f64,
+    zeros: Zeros,
 }
 
 impl Pass {
@@ -192,6 +245,7 @@ impl Pass {
             rise: None,
             handover: None,
             later_change: 0.0,
+            zeros: Zeros::default(),
         }
     }
 
@@ -240,6 +294,9 @@ impl Pass {
         if lr < 0.0 && self.negative.is_none() {
             self.negative = Some(Fault::Negative { step, lr });
         }
+        if lr == 0.0 {
+            self.zeros.add(step);
+        }
         self.sum.add(lr);
         self.last = lr;
         self.count += 1;
@@ -268,10 +325,13 @@ impl Pass {
         self.rise = self.rise.take().or(next.rise);
         self.handover = self.handover.or(next.handover);
         self.later_change = self.later_change.max(next.later_change);
+        self.zeros.merge(next.zeros);
         self.count += next.count;
     }
 
-    pub(super) fn finish(self) -> (Summary, Vec<Warning>, Vec<Fault>) {
+    /// The summary, the warnings and failures found, and the steps at lr 0 (which the
+    /// caller turns into a warning knowing whether they are steps or updates).
+    pub(super) fn finish(self) -> (Summary, Vec<Warning>, Vec<Fault>, Zeros) {
         let sum_lr = self.sum.total();
         let summary = Summary {
             first_lr: self.first,
@@ -304,6 +364,6 @@ impl Pass {
             }
         }
         let failures = self.non_finite.into_iter().chain(self.negative).collect();
-        (summary, warnings, failures)
+        (summary, warnings, failures, self.zeros)
     }
 }

@@ -292,24 +292,42 @@ fn rises_past_the_horizon_only() {
     let report = evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false);
     assert_eq!(
         report.warnings,
-        [Warning::RisesPastHorizon {
-            horizon: 10,
-            step: 11,
-            from: cosine(10),
-            to: cosine(11)
-        }]
+        [
+            Warning::RisesPastHorizon {
+                horizon: 10,
+                step: 11,
+                from: cosine(10),
+                to: cosine(11)
+            },
+            // The bottom of the cosine is exactly 0.
+            Warning::ZeroLr {
+                count: 1,
+                of: 30,
+                runs: vec![(10, 10)],
+                more: false,
+                unit: "step",
+                why: None
+            }
+        ]
     );
     assert_eq!(
         report.warnings[0].to_string(),
         "the lr rises again past the schedule's horizon at step 10: 0.0 at step 10 -> \
          0.024471741852423123 at step 11"
     );
+    let kinds = |report: Report| {
+        report
+            .warnings
+            .iter()
+            .map(Warning::kind)
+            .collect::<Vec<_>>()
+    };
     let within = evaluate(&Engine::new(), &schedule, &ctx(11, 0), &[], false);
-    assert_eq!(within.warnings, []);
+    assert_eq!(kinds(within), [Kind::ZeroLr]);
     schedule.horizon = None;
     assert_eq!(
-        evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false).warnings,
-        []
+        kinds(evaluate(&Engine::new(), &schedule, &ctx(30, 0), &[], false)),
+        [Kind::ZeroLr]
     );
 }
 
@@ -377,6 +395,90 @@ fn steps_past_the_defined_end_are_named() {
         Some(
             "warning (--strict): steps 100 and later are past the schedule's last \
              defined step 99; its home library raises an error there"
+        )
+    );
+}
+
+/// Zero-lr steps are counted and their runs joined across chunk boundaries, the same on one
+/// thread and on several; only the first runs are kept, and a lone step 0 is no warning.
+#[test]
+fn zero_lr_steps_are_counted_across_chunks() {
+    let w = Grain::Reduce.chunk_rows();
+    // Zero on a run straddling the first chunk boundary, at w + 5, and on every step from
+    // 2w on except the last.
+    let zero =
+        move |s: u64| (w - 2..w + 2).contains(&s) || s == w + 5 || (s >= 2 * w && s < 3 * w - 1);
+    let schedule = lrs(move |s| if zero(s) { 0.0 } else { 1.0 });
+    let steps = 3 * w;
+    let single = evaluate(&Engine::single(), &schedule, &ctx(steps, 0), &[], false);
+    let threaded = evaluate(
+        &Engine::with_threads(3),
+        &schedule,
+        &ctx(steps, 0),
+        &[],
+        false,
+    );
+    assert_eq!(single, threaded);
+    let count = (0..steps).filter(|&s| zero(s)).count() as u64;
+    assert_eq!(
+        single.warnings,
+        [Warning::ZeroLr {
+            count,
+            of: steps,
+            runs: vec![(w - 2, w + 1), (w + 5, w + 5), (2 * w, 3 * w - 2)],
+            more: false,
+            unit: "step",
+            why: None,
+        }]
+    );
+    assert_eq!(
+        single.warnings[0].to_string(),
+        format!(
+            "{count} of {steps} steps get lr 0.0 and change nothing: steps {}-{}, {}, {}-{}",
+            w - 2,
+            w + 1,
+            w + 5,
+            2 * w,
+            3 * w - 2
+        )
+    );
+    // Every other step at 0: four runs are named, the rest counted.
+    let alternate = evaluate(
+        &Engine::with_threads(3),
+        &lrs(|s| (s % 2) as f64),
+        &ctx(20, 0),
+        &[],
+        false,
+    );
+    assert_eq!(
+        alternate.warnings[1].to_string(),
+        "10 of 20 steps get lr 0.0 and change nothing: steps 0, 2, 4, 6, ..."
+    );
+    // A linear warmup's step 0 alone is ZeroFirstLr's.
+    let warmup = evaluate(&Engine::new(), &lrs(|s| s as f64), &ctx(5, 0), &[], false);
+    assert_eq!(warmup.warnings, [Warning::ZeroFirstLr]);
+}
+
+#[test]
+fn kinds_parse_by_name_and_refuse_failures() {
+    for kind in Kind::ALL {
+        assert_eq!(Kind::parse(kind.name()).ok(), Some(kind));
+    }
+    let message = |name: &str| Kind::parse(name).map_or_else(|e| e.to_string(), |k| k.to_string());
+    let kinds = "zero_first_lr, zero_lr, warmup_too_long, rises_past_horizon, warmup_jump, \
+                 horizon_mismatch, warmup_max_lr, accelerate_stepping, past_defined_end";
+    assert_eq!(
+        message("warmup_to_long"),
+        format!(
+            "unknown warning kind 'warmup_to_long' for --allow; did you mean \
+             'warmup_too_long'? (the kinds are {kinds})"
+        )
+    );
+    assert_eq!(
+        message("negative"),
+        format!(
+            "--allow negative: 'negative' is a failure, not a warning, and cannot be allowed \
+             (the warning kinds are {kinds})"
         )
     );
 }

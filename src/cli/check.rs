@@ -6,18 +6,22 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::{Arg, Args, ValueEnum};
 
-use lrsched::check::{self, Assertion};
+use lrsched::check::{self, Assertion, Kind, Options};
 use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 
 use super::ScheduleArgs;
+use super::run::{self, RunArgs};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Must hold, or the check fails (repeatable): an expression over first_lr, peak_lr,
     /// peak_step, final_lr, min_lr, mean_lr, sum_lr, steps, warmup, base_lr, e.g.
@@ -30,10 +34,19 @@ pub struct CheckArgs {
     )]
     pub assertions: Vec<String>,
 
-    /// Fail on warnings too (lr 0 at step 0, a rise past the horizon, a jump where the
-    /// warmup hands over, steps past the schedule's defined end)
+    /// Fail on warnings too (the kinds below), except those --allow names
     #[arg(long, help_heading = "Check")]
     pub strict: bool,
+
+    /// Leave out the warnings of this KIND (repeatable, or KIND,KIND), so that --strict
+    /// fails on the others only: e.g. --allow zero_first_lr for a linear warmup
+    #[arg(
+        long,
+        value_name = "KIND",
+        value_delimiter = ',',
+        help_heading = "Check"
+    )]
+    pub allow: Vec<String>,
 
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT", help_heading = "Output")]
@@ -49,8 +62,27 @@ pub struct CheckArgs {
 pub enum Format {
     /// Aligned `name  value` lines, then `ok` / `FAILED` per assertion and the warnings
     Text,
-    /// {"schedule", "summary", "assertions", "warnings", "failures", "passed"}
+    /// {"schedule", "summary", "assertions", "warnings", "allowed", "failures", "passed"}
     Json,
+}
+
+/// A run flag as `check` shows it: with `--samples` the check covers each update rather
+/// than writing a row of it, and `--logged`, which writes the logged values, is no check's.
+pub fn run_flag(arg: Arg) -> Arg {
+    let arg = match arg.get_help_heading() {
+        Some(run::HEADING) => {
+            arg.help_heading("Run (with --samples: the check covers each optimizer update)")
+        }
+        _ => arg,
+    };
+    match arg.get_id().as_str() {
+        "samples" => arg.help(
+            "Training samples; the check covers each optimizer update of the run, the \
+             schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps)",
+        ),
+        "logged" | "logging_steps" => arg.hide(true),
+        _ => arg,
+    }
 }
 
 /// Runs the check; a failed check is [`Error::Failed`] after the report is written.
@@ -60,16 +92,33 @@ pub fn run(args: &CheckArgs) -> Result<()> {
             "give config files either as arguments or with --config, not both",
         ));
     }
+    if args.run.logged {
+        return Err(Error::input(
+            "--logged writes the Trainer's logged learning_rate; check covers the lr of every \
+             update of the run, without it",
+        ));
+    }
     // Compiled before any step is evaluated, so a malformed one is reported once.
     let assertions = args
         .assertions
         .iter()
         .map(|source| Assertion::compile(source))
         .collect::<Result<Vec<_>>>()?;
+    let mut allow = Vec::new();
+    for name in &args.allow {
+        let kind = Kind::parse(name.trim())?;
+        if !allow.contains(&kind) {
+            allow.push(kind);
+        }
+    }
+    let options = Options {
+        strict: args.strict,
+        allow,
+    };
     match args.configs.as_slice() {
-        [] => check_one(args, &args.schedule, &assertions),
-        [path] => check_one(args, &with_config(args, path), &assertions),
-        paths => check_each(args, paths, &assertions),
+        [] => check_one(args, &args.schedule, &assertions, &options),
+        [path] => check_one(args, &with_config(args, path), &assertions, &options),
+        paths => check_each(args, paths, &assertions, &options),
     }
 }
 
@@ -82,7 +131,12 @@ fn with_config(args: &CheckArgs, path: &Path) -> ScheduleArgs {
 
 /// Checks each config in turn, each report under a `==> FILE <==` line, and fails with the
 /// worst status of them all (2 for bad input, else 1 for a failed check).
-fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> Result<()> {
+fn check_each(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    assertions: &[Assertion],
+    options: &Options,
+) -> Result<()> {
     if args.format == Format::Json {
         return Err(Error::input(
             "--format json reports on one config; check the files one at a time",
@@ -92,7 +146,7 @@ fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> 
     for (i, path) in paths.iter().enumerate() {
         let separator = if i == 0 { "" } else { "\n" };
         writeln!(io::stdout(), "{separator}==> {} <==", path.display())?;
-        let Err(err) = check_one(args, &with_config(args, path), assertions) else {
+        let Err(err) = check_one(args, &with_config(args, path), assertions, options) else {
             continue;
         };
         match err.exit_status() {
@@ -115,9 +169,25 @@ fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> 
     }
 }
 
-fn check_one(args: &CheckArgs, schedule: &ScheduleArgs, assertions: &[Assertion]) -> Result<()> {
-    let description = schedule.one("check")?;
-    let report = check::check(&Engine::new(), &description, assertions, args.strict)?;
+fn check_one(
+    args: &CheckArgs,
+    schedule: &ScheduleArgs,
+    assertions: &[Assertion],
+    options: &Options,
+) -> Result<()> {
+    let (description, report) = match run::plan(&args.run, schedule, "check")? {
+        Some(planned) => {
+            let (description, derivation, runtime) = planned.into_parts();
+            let report =
+                check::check_run(&description, &derivation, &runtime, assertions, options)?;
+            (description, report)
+        }
+        None => {
+            let description = schedule.one("check")?;
+            let report = check::check(&Engine::new(), &description, assertions, options)?;
+            (description, report)
+        }
+    };
     let mut out = io::stdout().lock();
     match args.format {
         Format::Text => report.write_text(&description, &mut out)?,

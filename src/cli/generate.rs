@@ -284,6 +284,12 @@ fn synopsis(command: &Command, invoked: &str) -> Roff {
 /// The page's notes, as more paragraphs of the DESCRIPTION.
 fn notes(page: &help::Page) -> Roff {
     let mut roff = Roff::new();
+    if let Some(table) = page.table() {
+        roff.control("PP", []);
+        roff.control("nf", []);
+        roff.text([roman(table)]);
+        roff.control("fi", []);
+    }
     for note in page.notes {
         roff.control("PP", []);
         roff.text([roman(*note)]);

@@ -192,7 +192,10 @@ pub const PAGES: &[Page] = &[
     },
     Page {
         command: "check",
-        notes: &[],
+        notes: &[
+            "With --samples N (and the run flags) the check covers the run's optimizer \
+             updates, each with the lr its runtime gives it, and prints how they were derived.",
+        ],
         exit: &[
             (
                 0,
@@ -209,6 +212,8 @@ pub const PAGES: &[Page] = &[
             ok("lrsched check --config examples/configs/lr.json"),
             ok("lrsched check --config examples/configs/lr.json --assert \"peak_lr <= 3e-4\""),
             ok("lrsched check examples/configs/lr.json examples/configs/lr.toml"),
+            ok("lrsched check --config examples/configs/training_args.json --samples 50000"),
+            ok("lrsched check --warmup 10 --steps 100 --strict --allow zero_first_lr"),
             fails(
                 "lrsched check --schedule cosine --assert \"final_lr > 0.01\"",
                 1,
@@ -279,6 +284,10 @@ impl Page {
         let heading =
             |title: &str| format!("{}{title}:{}\n", header.render(), header.render_reset());
         let mut text = String::new();
+        if let Some(table) = self.table() {
+            text.push_str(&table);
+            text.push('\n');
+        }
         for note in self.notes {
             for line in wrap(note, WIDTH) {
                 text.push_str(&line);
@@ -304,6 +313,26 @@ impl Page {
         }
         text.truncate(text.trim_end().len());
         text
+    }
+}
+
+impl Page {
+    /// A table made at run time, before the notes: `check`'s warning kinds, from
+    /// [`lrsched::check::Kind::ALL`] so that a new kind cannot be left out.
+    pub fn table(&self) -> Option<String> {
+        (self.command == "check").then(|| {
+            use lrsched::check::Kind;
+            let width = Kind::ALL.iter().map(|k| k.name().len()).max().unwrap_or(0);
+            let mut text = String::from("Warning kinds (--allow KIND):\n");
+            for kind in Kind::ALL {
+                let summary = wrap(kind.summary(), WIDTH - width - 4);
+                for (i, line) in summary.iter().enumerate() {
+                    let name = if i == 0 { kind.name() } else { "" };
+                    text.push_str(&format!("  {name:<width$}  {line}\n"));
+                }
+            }
+            text
+        })
     }
 }
 

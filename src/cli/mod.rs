@@ -17,7 +17,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 
 use lrsched::Description;
 use lrsched::config::{self, Syntax};
-use lrsched::description::Partial;
+use lrsched::description::{Origins, Partial, Source};
 use lrsched::error::{Error, Result};
 use lrsched::output::legend::Origin;
 use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
@@ -52,6 +52,7 @@ pub enum Command {
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N); N >= 0 [default: 5; 0 for constant]")))]
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
+    #[command(mut_args(check::run_flag))]
     Check(check::CheckArgs),
     /// Which built-in, with which parameters, made a logged lr curve (trainer_state.json, CSV, JSON Lines)
     Identify(identify::IdentifyArgs),
@@ -418,6 +419,12 @@ impl ScheduleArgs {
                     ))),
                 })
                 .collect::<Result<_>>()?,
+            origins: Origins {
+                base_lr: self.base_lr.map(|_| Source::flag("--base-lr")),
+                warmup: self.warmup.map(|_| Source::flag("--warmup")),
+                steps: self.steps.map(|_| Source::flag("--steps")),
+                ..Origins::default()
+            },
             ..Partial::default()
         })
     }

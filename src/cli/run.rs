@@ -10,19 +10,22 @@ use serde_json::json;
 use lrsched::Description;
 use lrsched::config::deepspeed::{Beside, DeepSpeedConfig};
 use lrsched::config::training_args::HF_DEFAULT_BATCH_SIZE;
-use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, Partial, ScheduleKind};
+use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, Partial, Source};
 use lrsched::error::{Error, Result};
 use lrsched::output::{Format, Stream};
 use lrsched::run::runtime::{Interval, Options, Runtime};
-use lrsched::run::{Derivation, Framework, Run};
+use lrsched::run::{Derivation, Framework, Run, scheduler_cap};
 use lrsched::schedule::Point;
 use lrsched::schedule::registry;
 
 use super::{RangeArgs, ScheduleArgs};
 
+/// The help heading of the run flags.
+pub const HEADING: &str = "Run (with --samples: one row per optimizer update)";
+
 /// A training run: how many optimizer updates it makes and which code steps the scheduler.
 #[derive(Debug, Args, Clone, Default)]
-#[command(next_help_heading = "Run (with --samples: one row per optimizer update)")]
+#[command(next_help_heading = HEADING)]
 pub struct RunArgs {
     /// Training samples; the output becomes one row per optimizer update of the run, the
     /// schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps).
@@ -285,6 +288,9 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
                 .to_string(),
         );
     }
+    if run.warmup_ratio.is_some() {
+        partial.origins.warmup = Some(Source::flag("--warmup-ratio"));
+    }
     let partial_logging = partial.logging_steps;
     partial.run = Some(derivation.inputs.clone());
     if let Some(r) = partial.run.as_mut() {
@@ -306,6 +312,11 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
 }
 
 impl Planned {
+    /// The description sized by the run, the derivation and the runtime.
+    pub fn into_parts(self) -> (Description, Derivation, Runtime) {
+        (self.description, self.derivation, self.runtime)
+    }
+
     /// The largest step column value written, for the table's width.
     pub fn last_row(&self) -> u64 {
         let total = self.derivation.total_updates.value;
@@ -325,8 +336,13 @@ impl Planned {
     /// the runtime.
     pub fn to_json(&self) -> serde_json::Value {
         let mut value = self.description.to_json();
+        let mut run = self.derivation.to_json();
+        if let Some(map) = run.as_object_mut() {
+            let text = lrsched::check::derivation_text(&self.description, &self.derivation);
+            map.insert("derivation".into(), text.into());
+        }
         if let Some(map) = value.as_object_mut() {
-            map.insert("run".into(), self.derivation.to_json());
+            map.insert("run".into(), run);
             map.insert("runtime".into(), json!(self.runtime));
         }
         value
@@ -363,17 +379,9 @@ impl Planned {
         row: &mut dyn FnMut(Point) -> Result<()>,
     ) -> Result<()> {
         let schedule = self.description.schedule();
-        // accelerate stops stepping a scheduler with a total_steps attribute (OneCycleLR,
-        // unless wrapped in the warmup's SequentialLR) once it is reached.
-        let total_steps = match self.description.kind() {
-            ScheduleKind::Builtin { entry, .. }
-                if entry.name == "OneCycleLR" && self.description.ctx().warmup == 0 =>
-            {
-                schedule.last_defined_step()
-            }
-            _ => None,
-        };
-        let map = self.runtime.map(&self.derivation, total_steps)?;
+        let map = self
+            .runtime
+            .map(&self.derivation, scheduler_cap(&self.description))?;
         let total = self.derivation.total_updates.value;
         if range.from > 0 && range.from >= total {
             return Err(Error::input(format!(

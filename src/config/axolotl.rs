@@ -101,13 +101,14 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         .clone()
         .unwrap_or_else(|| DEFAULT_SCHEDULER.to_string());
     let mut params = config.lr_scheduler_kwargs.unwrap_or_default();
-    let mut origins = document.param_locations("lr_scheduler_kwargs", &params);
+    let mut origins =
+        document.param_sources("lr_scheduler_kwargs", "lr_scheduler_kwargs", &params);
     // core/trainers/mixins/scheduler.py:115-122: cosine with cosine_min_lr_ratio is
     // Axolotl's cosine with a floor, equal to transformers' cosine_with_min_lr.
     let schedule = match (name.as_str(), config.cosine_min_lr_ratio) {
         ("cosine", Some(ratio)) => {
             params.push(("min_lr_rate".to_string(), Raw::Json(ratio.into())));
-            origins.push(Some(document.location_of("cosine_min_lr_ratio")));
+            origins.push(Some(document.source("cosine_min_lr_ratio")));
             "cosine_with_min_lr".to_string()
         }
         (other, Some(_)) => {
@@ -131,6 +132,11 @@ fn read(document: &Document<'_>) -> Result<Partial> {
             }
         },
     };
+    let given = |key: &str, value: Option<f64>| value.map(|_| document.source(key));
+    // Axolotl reads warmup_steps first (core/builders/base.py:238-257).
+    let warmup_source = given("warmup_steps", config.warmup_steps)
+        .or_else(|| given("warmup_ratio", config.warmup_ratio));
+    let max_steps = config.max_steps.filter(|&m| m > 0).map(i64::unsigned_abs);
     let run = Run {
         framework: Framework::Axolotl,
         batch_size: Some(config.micro_batch_size.unwrap_or(DEFAULT_MICRO_BATCH_SIZE)),
@@ -146,14 +152,14 @@ fn read(document: &Document<'_>) -> Result<Partial> {
     Ok(Partial {
         schedule: Some(schedule),
         base_lr: config.learning_rate,
-        steps: config
-            .max_steps
-            .filter(|&m| m > 0)
-            .map(i64::unsigned_abs),
+        steps: max_steps,
         params,
         origins: Origins {
             expr: None,
             params: origins,
+            base_lr: config.learning_rate.map(|_| document.source("learning_rate")),
+            warmup: warmup_source,
+            steps: max_steps.map(|_| document.source("max_steps")),
         },
         run: Some(run),
         logging_steps: config.logging_steps,

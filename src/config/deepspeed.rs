@@ -21,7 +21,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value as Json;
 
 use super::document::{Document, Format, Syntax, is_typo};
-use super::partial::{Location, Origins, Partial};
+use super::partial::{Location, Origins, Partial, Source};
 use super::value;
 use crate::error::{Error, Result};
 use crate::format::py_repr;
@@ -158,7 +158,7 @@ pub struct Replaced {
     /// `lr_scheduler_type`.
     pub schedule: Option<String>,
     params: Vec<(String, Raw)>,
-    origins: Vec<Option<Location>>,
+    origins: Vec<Option<Source>>,
 }
 
 /// A DeepSpeed `"scheduler"` block.
@@ -171,7 +171,7 @@ pub struct SchedulerBlock {
     /// The `params` written, `"auto"` ones left out.
     pub params: Vec<(String, Raw)>,
     /// Where each of `params` is written.
-    pub origins: Vec<Option<Location>>,
+    pub origins: Vec<Option<Source>>,
     /// The `params` written as `"auto"`, and where.
     pub autos: Vec<(String, Location)>,
 }
@@ -368,7 +368,7 @@ pub fn parse(document: &Document<'_>, source: &str) -> Result<DeepSpeedConfig> {
                     _ => params.push((name, raw)),
                 }
             }
-            let origins = document.param_locations("scheduler", &params);
+            let origins = document.param_sources("scheduler", "scheduler.params", &params);
             Some(SchedulerBlock {
                 kind,
                 schedule,
@@ -433,6 +433,12 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         origins: Origins {
             expr: None,
             params: scheduler.origins.clone(),
+            base_lr: config
+                .lr
+                .given()
+                .map(|_| document.source("optimizer.params.lr")),
+            warmup: None,
+            steps: steps.map(|_| document.source("scheduler.params.total_num_steps")),
         },
         run: Some(run),
         deepspeed: Some(Beside::Config(Box::new(config))),
@@ -843,7 +849,7 @@ impl DeepSpeedConfig {
                         other => other.to_string(),
                     };
                     mismatches.push(Mismatch {
-                        at: at.clone().unwrap_or_else(|| Location {
+                        at: at.as_ref().and_then(|s| s.at.clone()).unwrap_or_else(|| Location {
                             file: self.source.clone(),
                             line_column: None,
                         }),
@@ -947,12 +953,12 @@ pub fn settle(partial: &Partial) -> Result<Option<Partial>> {
         for (i, param) in given.clone() {
             if partial.origins.param(i).is_some() {
                 params.push(param.clone());
-                origins.push(partial.origins.param(i).cloned());
+                origins.push(partial.origins.params.get(i).cloned().flatten());
             }
         }
         for (name, raw, at) in fills {
+            origins.push(Some(Source::config(format!("scheduler.params.{name}"), at)));
             params.push((name, raw));
-            origins.push(Some(at));
         }
         for (i, param) in given {
             if partial.origins.param(i).is_none() {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::partial::{Location, Partial};
+use super::partial::{Location, Partial, Source};
 use super::value;
 use crate::error::{Error, Result};
 use crate::suggest::did_you_mean;
@@ -191,6 +191,37 @@ impl<'a> Document<'a> {
                 })
             })
             .collect()
+    }
+
+    /// Where each of `params`, read from the object at the top-level `block`, is written,
+    /// each named `prefix.NAME` as the file spells the path (`scheduler.params.T_max`).
+    pub fn param_sources(
+        &self,
+        block: &str,
+        prefix: &str,
+        params: &[(String, crate::schedule::params::Raw)],
+    ) -> Vec<Option<Source>> {
+        self.param_locations(block, params)
+            .into_iter()
+            .zip(params)
+            .map(|(at, (name, _))| at.map(|at| Source::config(format!("{prefix}.{name}"), at)))
+            .collect()
+    }
+
+    /// The source of the value at the dotted `path` (`optimizer.params.lr`, or a top-level
+    /// `learning_rate`): written where its last key follows its top-level key, or at the
+    /// top-level key when the text does not show it.
+    pub fn source(&self, path: &str) -> Source {
+        let top = path.split('.').next().unwrap_or(path);
+        let at = match path.rsplit_once('.') {
+            Some((_, last)) => self
+                .entry_locations(top, [last])
+                .pop()
+                .flatten()
+                .unwrap_or_else(|| self.location_of(top)),
+            None => self.location_of(path),
+        };
+        Source::config(path, at)
     }
 
     /// An error about the top-level `key`, at its position.

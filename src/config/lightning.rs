@@ -131,6 +131,11 @@ fn read(document: &Document<'_>) -> Result<Partial> {
             .unwrap_or_else(|| document.location_of(block))
     };
     let optimizer = config.optimizer.unwrap_or_default();
+    let lr_key = if get(&init_args(&optimizer)[..], "lr").is_some() {
+        "optimizer.init_args.lr"
+    } else {
+        "optimizer.lr"
+    };
     let base_lr = match get(&init_args(&optimizer)[..], "lr").or(get(&optimizer, "lr")) {
         None => None,
         Some(v) => match number(v).filter(|x| x.is_finite() && *x >= 0.0) {
@@ -191,7 +196,10 @@ fn read(document: &Document<'_>) -> Result<Partial> {
     let params = init_args(&scheduler);
     let origins = Origins {
         expr: None,
-        params: document.param_locations("lr_scheduler", &params),
+        params: document.param_sources("lr_scheduler", "lr_scheduler.init_args", &params),
+        base_lr: base_lr.map(|_| document.source(lr_key)),
+        warmup: None,
+        steps: None,
     };
     let data = config.data.unwrap_or_default();
     let batch_size = get(&init_args(&data)[..], "batch_size")

@@ -104,7 +104,10 @@ fn read(document: &Document<'_>) -> Result<Partial> {
     }
     let origins = Origins {
         expr: expr.as_ref().map(|_| document.location_of(expr_key)),
-        params: document.param_locations("params", &params),
+        params: document.param_sources("params", "params", &params),
+        base_lr: config.base_lr.map(|_| document.source("base_lr")),
+        warmup: config.warmup.map(|_| document.source("warmup")),
+        steps: config.steps.map(|_| document.source("steps")),
     };
     Ok(Partial {
         schedule: config.schedule,

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::suggest::closest;
 
 pub use document::{Document, Format, Syntax};
-pub use partial::{Location, OpenSteps, Origins, Partial};
+pub use partial::{Location, OpenSteps, Origins, Partial, Source};
 
 /// Declares each format's module and lists its `FORMAT`, in order.
 macro_rules! formats {

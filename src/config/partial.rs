@@ -49,20 +49,69 @@ pub struct Partial {
     pub deepspeed: Option<Beside>,
 }
 
-/// Where a config file wrote the values of a [`Partial`] that are checked after merging.
+/// Where the values of a [`Partial`] were given, so that errors checked after merging and
+/// `check`'s lints can name the key as the user wrote it and the place.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origins {
     /// Where `expr` is written, when a file gives it.
     pub expr: Option<Location>,
     /// Where each of [`Partial::params`] is written, by index; a missing or `None` entry is
     /// a parameter no file gave (`--set`).
-    pub params: Vec<Option<Location>>,
+    pub params: Vec<Option<Source>>,
+    /// Where the base lr is given (`--base-lr`, `optimizer.params.lr`, `learning_rate`).
+    pub base_lr: Option<Source>,
+    /// Where the warmup is given, as steps or as a ratio (`--warmup`, `warmup_ratio`,
+    /// `lr_scheduler.num_warmup_steps`).
+    pub warmup: Option<Source>,
+    /// Where the steps are given (`--steps`, `max_steps`).
+    pub steps: Option<Source>,
 }
 
 impl Origins {
     /// Where the `index`-th parameter is written, if a file gave it.
     pub fn param(&self, index: usize) -> Option<&Location> {
-        self.params.get(index).and_then(Option::as_ref)
+        self.params
+            .get(index)
+            .and_then(Option::as_ref)
+            .and_then(|s| s.at.as_ref())
+    }
+}
+
+/// Where one value was given: a flag, or a key of a config file at its place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The flag (`--warmup`), or the key as the file spells it, its path dotted
+    /// (`lr_scheduler.num_warmup_steps`, `scheduler.params.warmup_max_lr`).
+    pub key: String,
+    /// Where the file writes it; `None` for a flag.
+    pub at: Option<Location>,
+}
+
+impl Source {
+    /// A value given with `flag` on the command line.
+    pub fn flag(flag: &str) -> Self {
+        Source {
+            key: flag.to_string(),
+            at: None,
+        }
+    }
+
+    /// A value a config file writes at `key`, at `at`.
+    pub fn config(key: impl Into<String>, at: Location) -> Self {
+        Source {
+            key: key.into(),
+            at: Some(at),
+        }
+    }
+}
+
+/// `lr_scheduler.num_warmup_steps at cfg.yaml:62:3`, or the flag alone.
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.at {
+            Some(at) => write!(f, "{} at {at}", self.key),
+            None => f.write_str(&self.key),
+        }
     }
 }
 

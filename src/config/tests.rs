@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::training_args::TRAINING_ARGUMENTS;
-use super::{Partial, Syntax, lrsched, parse, training_args};
+use super::{Origins, Partial, Syntax, lrsched, parse, training_args};
 use crate::error::Result;
 use crate::schedule::params::Raw;
 
@@ -46,7 +46,21 @@ fn toml_has_the_json_keys() -> Result<()> {
         r#"{"schedule": "constant_with_warmup", "steps": 50, "warmup": 5, "base_lr": 3e-4}"#,
         Syntax::Json,
     )?;
-    assert_eq!(from_toml, from_json);
+    // Equal but for where each value is written.
+    assert_eq!(
+        Partial {
+            origins: Origins::default(),
+            ..from_toml.clone()
+        },
+        Partial {
+            origins: Origins::default(),
+            ..from_json
+        }
+    );
+    assert_eq!(
+        from_toml.origins.warmup.map(|s| s.to_string()).as_deref(),
+        Some("warmup at lr.toml:3:1")
+    );
     assert_eq!(
         message(parse("lr.toml", "steps = 5\nstesp = 5", Syntax::Toml)),
         "config lr.toml:2:1: unknown key \"stesp\"; did you mean 'steps'? (the keys are \

@@ -169,7 +169,10 @@ fn read(document: &Document<'_>) -> Result<Partial> {
     };
     let origins = Origins {
         expr: None,
-        params: document.param_locations("lr_scheduler", &params),
+        params: document.param_sources("lr_scheduler", "lr_scheduler", &params),
+        base_lr: base_lr.map(|_| document.source("optimizer.lr")),
+        warmup: warmup_steps.map(|_| document.source("lr_scheduler.num_warmup_steps")),
+        steps: None,
     };
     let run = Run {
         framework: Framework::Torchtune,

@@ -132,9 +132,18 @@ pub fn read_as(document: &Document<'_>, framework: Framework, also: &[&str]) -> 
         ..Run::default()
     };
     let params = args.lr_scheduler_kwargs.unwrap_or_default();
+    let given = |key: &str, value: Option<f64>| {
+        value
+            .filter(|&v| v > 0.0)
+            .map(|_| document.source(key))
+    };
     let origins = Origins {
         expr: None,
-        params: document.param_locations("lr_scheduler_kwargs", &params),
+        params: document.param_sources("lr_scheduler_kwargs", "lr_scheduler_kwargs", &params),
+        base_lr: args.learning_rate.map(|_| document.source("learning_rate")),
+        warmup: given("warmup_steps", args.warmup_steps)
+            .or_else(|| given("warmup_ratio", args.warmup_ratio)),
+        steps: steps.map(|_| document.source("max_steps")),
     };
     Ok(Partial {
         schedule: Some(

@@ -402,6 +402,12 @@ impl Derivation {
     /// 0.1 -> 10 steps`. `max_steps` and `num_training_steps` appear when they differ from
     /// the updates made.
     pub fn summary(&self) -> String {
+        self.summary_with_warmup(&self.num_warmup_steps.how)
+    }
+
+    /// [`Derivation::summary`] with `warmup` for the warmup's part: a schedule with a
+    /// warmup of its own (DeepSpeed's `warmup_num_steps`) says so instead of "no warmup".
+    pub fn summary_with_warmup(&self, warmup: &str) -> String {
         let mut parts: Vec<&str> = Vec::new();
         if let Some(q) = &self.samples {
             parts.push(&q.how);
@@ -419,14 +425,19 @@ impl Derivation {
         if self.num_training_steps.value != self.max_steps.value {
             parts.push(&self.num_training_steps.how);
         }
-        parts.push(&self.num_warmup_steps.how);
+        parts.push(warmup);
         parts.join("; ")
     }
 
-    /// The derivation as JSON, for `lrsched json`.
+    /// The derivation as JSON, for `lrsched json` and `check --format json`: every number
+    /// with its `how`, and the whole as `check` prints it under `"derivation"`.
     pub fn to_json(&self) -> serde_json::Value {
         // Serialising plain structs of numbers and strings cannot fail.
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(map) = value.as_object_mut() {
+            map.insert("derivation".into(), self.summary().into());
+        }
+        value
     }
 
     /// Where update `update` (0-based, below `total_updates`) falls: its epoch, the index of
@@ -538,6 +549,20 @@ impl Derivation {
                 update.saturating_mul(accum)
             }
         }
+    }
+}
+
+/// The scheduler's own `total_steps` attribute, past which accelerate stops stepping it
+/// (accelerate 1.15 scheduler.py:78-80): torch's `OneCycleLR`, unless the warmup's
+/// `SequentialLR` wraps it. `None` for every other schedule.
+pub fn scheduler_cap(description: &crate::Description) -> Option<u64> {
+    match description.kind() {
+        crate::description::ScheduleKind::Builtin { entry, .. }
+            if entry.name == "OneCycleLR" && description.ctx().warmup == 0 =>
+        {
+            description.schedule().last_defined_step()
+        }
+        _ => None,
     }
 }
 

@@ -264,6 +264,59 @@ impl Runtime {
         })
     }
 
+    /// How often it steps the scheduler, for `check`'s report and lints: `once per
+    /// update`, `4 times per update (once per process)`, `once per epoch (interval
+    /// 'epoch')`.
+    pub fn stepping(&self) -> String {
+        match self {
+            Runtime::Torch | Runtime::Hf => "once per update".into(),
+            Runtime::DeepSpeed { .. } => "once per applied update".into(),
+            Runtime::Accelerate {
+                processes,
+                split_batches,
+                step_with_optimizer,
+            } => {
+                if !step_with_optimizer {
+                    "at every call, once per micro-batch".into()
+                } else if *split_batches || *processes == 1 {
+                    "once per update".into()
+                } else {
+                    format!("{processes} times per update (once per process)")
+                }
+            }
+            Runtime::Lightning {
+                interval: Interval::Epoch,
+                frequency,
+            } => match frequency {
+                1 => "once per epoch (interval 'epoch')".into(),
+                f => format!("every {f} epochs (interval 'epoch')"),
+            },
+            Runtime::Lightning {
+                interval: Interval::Step,
+                frequency,
+            } => match frequency {
+                1 => "once per update (interval 'step')".into(),
+                f => format!(
+                    "after each update whose last batch index divides by {f} (interval 'step')"
+                ),
+            },
+        }
+    }
+
+    /// True when update `u` uses scheduler step `u`, every update.
+    pub fn is_identity(&self) -> bool {
+        match self {
+            Runtime::Torch | Runtime::Hf => true,
+            Runtime::DeepSpeed { skipped } => skipped.is_empty(),
+            Runtime::Accelerate {
+                processes,
+                split_batches,
+                step_with_optimizer,
+            } => *step_with_optimizer && (*split_batches || *processes == 1),
+            Runtime::Lightning { .. } => false,
+        }
+    }
+
     /// The `--runtime` name.
     pub fn name(&self) -> &'static str {
         match self {
@@ -341,6 +394,26 @@ pub struct UpdateLr {
 }
 
 impl RuntimeMap<'_> {
+    /// The runtime.
+    pub fn runtime(&self) -> &Runtime {
+        self.runtime
+    }
+
+    /// The first update, below `updates`, whose scheduler step is at least `step` (the map
+    /// never decreases), or `None` when the run never gets there.
+    pub fn first_update_at(&self, step: u64, updates: u64) -> Option<u64> {
+        let (mut low, mut high) = (0, updates);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.scheduler_step(mid) >= step {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        (low < updates).then_some(low)
+    }
+
     /// The scheduler step (number of `scheduler.step()` calls made) whose lr update `u` uses.
     pub fn scheduler_step(&self, u: u64) -> u64 {
         match self.runtime {

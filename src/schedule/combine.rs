@@ -19,6 +19,12 @@ pub trait AfterWarmup: Send + Sync + fmt::Debug {
         let _ = ctx;
         None
     }
+
+    /// See [`Schedule::horizon`].
+    fn horizon(&self, ctx: &Context) -> Option<u64> {
+        let _ = ctx;
+        None
+    }
 }
 
 /// `lambda s: s / max(1, W) if s < W else after(s)`: the linear warmup of transformers'
@@ -55,6 +61,10 @@ impl<A: AfterWarmup> Schedule for LinearWarmup<A> {
 
     fn last_defined_step(&self) -> Option<u64> {
         self.after.last_defined_step(&self.ctx)
+    }
+
+    fn horizon(&self) -> Option<u64> {
+        self.after.horizon(&self.ctx)
     }
 }
 

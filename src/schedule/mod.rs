@@ -104,11 +104,11 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     }
 
     /// The step where the schedule's decay is meant to be over, for a schedule that the home
-    /// library lets rise again after it (torch's `CosineAnnealingLR` past `T_max`), so that
-    /// `lrsched check` can warn when evaluated steps go there. `None` when there is no such
-    /// step within the schedule's own parameters: no horizon, a floor held forever, cycles by
-    /// design (`CyclicLR`, warm restarts), or the horizon is `--steps` itself (transformers'
-    /// `num_training_steps`), past which nothing is evaluated.
+    /// library lets rise again after it (torch's `CosineAnnealingLR` past `T_max`, the
+    /// transformers cosines past `num_training_steps`), so that `lrsched check` can warn
+    /// when the evaluated steps go there (a run whose runtime steps the scheduler more often
+    /// than planned). `None` when there is no such step: no horizon, a floor held forever,
+    /// or cycles by design (`CyclicLR`, warm restarts).
     fn horizon(&self) -> Option<u64> {
         None
     }

@@ -513,10 +513,11 @@ min_lr     0.0
 mean_lr    0.00039557209806188073
 sum_lr     0.05933581470928211
 
+warning: 1 of 150 steps get lr 0.0 and change nothing: step 100
 warning: the lr rises again past the schedule's horizon at step 100: 0.0 at step 100 -> \
 2.467198171342e-07 at step 101
 
-passed with 1 warning
+passed with 2 warnings
 ",
         );
     // OneCycleLR ends at total_steps - 1; torch still allows step total_steps, which

@@ -18,6 +18,7 @@ mod help;
 mod identify;
 mod libraries;
 mod library_properties;
+mod lints;
 mod numbers;
 mod packaging;
 mod plot;

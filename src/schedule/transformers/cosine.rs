@@ -35,6 +35,12 @@ impl AfterWarmup for Cosine {
         let factor = 0.5 * (1.0 + (PI * self.num_cycles * 2.0 * progress).cos());
         py_max0(factor * (1.0 - self.min_lr_rate) + self.min_lr_rate)
     }
+
+    /// `num_training_steps`: a run that steps the scheduler past it (accelerate's
+    /// per-process stepping) climbs the cosine back up.
+    fn horizon(&self, ctx: &Context) -> Option<u64> {
+        Some(ctx.steps)
+    }
 }
 
 fn build_cosine(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {

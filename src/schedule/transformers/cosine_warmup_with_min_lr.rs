@@ -56,6 +56,11 @@ impl Schedule for CosineWarmupWithMinLr {
         };
         Point::from_multiplier(step, m, self.ctx.base_lr)
     }
+
+    /// The floor is reached at `N - 1`; past it the cosine climbs back up.
+    fn horizon(&self) -> Option<u64> {
+        Some(self.ctx.steps.saturating_sub(1))
+    }
 }
 
 pub(super) const COSINE_WARMUP_WITH_MIN_LR: Entry = Entry {
