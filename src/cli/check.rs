@@ -3,7 +3,7 @@
 //! status 1. Config files given as arguments are checked one after the other, as a
 //! pre-commit hook passes them.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -21,7 +21,8 @@ pub struct CheckArgs {
 
     /// Must hold, or the check fails (repeatable): an expression over first_lr, peak_lr,
     /// peak_step, final_lr, min_lr, mean_lr, sum_lr, steps, warmup, base_lr, e.g.
-    /// "peak_lr <= 3e-4"; it holds when its value is neither 0 nor NaN
+    /// "peak_lr <= 3e-4" (max_lr is read as peak_lr); it holds when its value is neither 0
+    /// nor NaN
     #[arg(
         long = "assert",
         value_name = "EXPR",
@@ -100,8 +101,7 @@ fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> 
             1 => failed += 1,
             _ => bad += 1,
         }
-        // stderr may be closed; the exit status still tells.
-        let _ = writeln!(io::stderr(), "error: {}: {err}", path.display());
+        super::report(&format!("error: {}: {err}", path.display()));
     }
     let message = format!(
         "{} of {} configs failed the check",
@@ -118,9 +118,10 @@ fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> 
 fn check_one(args: &CheckArgs, schedule: &ScheduleArgs, assertions: &[Assertion]) -> Result<()> {
     let description = schedule.one("check")?;
     let report = check::check(&Engine::new(), &description, assertions, args.strict)?;
+    let color = super::color::enabled(None, io::stdout().is_terminal());
     let mut out = io::stdout().lock();
     match args.format {
-        Format::Text => report.write_text(&description, &mut out)?,
+        Format::Text => report.write_text(&description, color, &mut out)?,
         Format::Json => {
             let mut text = serde_json::to_string_pretty(&report.to_json(&description))
                 .map_err(|e| Error::Io(io::Error::other(e)))?;

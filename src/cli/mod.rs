@@ -9,7 +9,7 @@ mod identify;
 mod list;
 mod run;
 
-use std::io::{self, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -22,6 +22,29 @@ use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
+
+/// Writes a message to stderr: control characters of echoed input shown as escapes (a
+/// config from an untrusted pull request must not write escape sequences into a CI log),
+/// and a leading `error:` in bold red when stderr is a terminal that takes colour, as clap
+/// writes its own.
+pub fn report(message: &str) {
+    let mut text = String::with_capacity(message.len());
+    for c in message.trim_end().chars() {
+        if c.is_control() && c != '\n' {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    let stderr = io::stderr();
+    if color::enabled(None, stderr.is_terminal())
+        && let Some(rest) = text.strip_prefix("error:")
+    {
+        text = format!("\u{1b}[1;31merror:\u{1b}[0m{rest}");
+    }
+    // stderr may be closed too; there is nobody left to tell then.
+    let _ = writeln!(stderr.lock(), "{text}");
+}
 
 /// Explore learning-rate schedules exactly as PyTorch and Hugging Face transformers
 /// compute them.
@@ -127,10 +150,11 @@ pub fn parse_count(text: &str) -> std::result::Result<u64, String> {
             "expected a whole number of steps, such as 1000, 1_000 or 1e3".to_string()
         })?;
     // 2^64 is the first double past u64::MAX.
+    // The text as typed (`-5`, not the float `-5.0` it was read as).
     if value.fract() != 0.0 || !(0.0..18_446_744_073_709_551_616.0).contains(&value) {
         return Err(format!(
             "expected a whole number of steps from 0 up, not {}",
-            lrsched::format::py_repr(value)
+            text.trim()
         ));
     }
     Ok(value as u64)

@@ -450,7 +450,7 @@ fn counts_are_read_as_users_write_them() {
     for (args, message) in [
         (
             &["table", "--steps", "-5"][..],
-            "error: invalid value '-5' for '--steps <N>': expected a whole number of steps from 0 up, not -5.0",
+            "error: invalid value '-5' for '--steps <N>': expected a whole number of steps from 0 up, not -5",
         ),
         (
             &["table", "--warmup", "2.5"][..],
@@ -513,6 +513,82 @@ fn list_fits_80_columns() {
             line.chars().count() <= 80,
             "{} columns: {line}",
             line.chars().count()
+        );
+    }
+}
+
+/// The "Input and errors" mistakes of issue 12, as a user makes them: counts written as
+/// floats are read, a bad count names the key or flag written, limits are the real ones.
+#[test]
+fn counts_and_limits_name_what_was_written() {
+    let csv = |args: &[&str], stdin: &str| {
+        let out = lrsched().args(args).write_stdin(stdin).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let want = csv(&["csv", "--steps", "1000000", "--every", "400000"], "");
+    assert_eq!(want.lines().count(), 5);
+    for config in [r#"{"steps": 1e6}"#, r#"{"steps": 1000000.0}"#] {
+        assert_eq!(
+            csv(&["csv", "--config", "-", "--every", "400000"], config),
+            want,
+            "{config}"
+        );
+    }
+    assert_eq!(
+        csv(
+            &["csv", "--config", "-", "--every", "400000"],
+            "steps = 1_000_000\n"
+        ),
+        want
+    );
+    lrsched()
+        .args(["csv", "--config", "-"])
+        .write_stdin(r#"{"steps": 0}"#)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: config <stdin>:1:11: \"steps\" must be at least 1, not 0\n");
+    lrsched()
+        .args(["csv", "--config", "-"])
+        .write_stdin(r#"{"steps": 2.5}"#)
+        .assert()
+        .code(2)
+        .stderr("error: config <stdin>:1:13: \"steps\" must be a whole number >= 1, not 2.5\n");
+    rejects(
+        &["train", "--samples", "100000000"],
+        "100000000 samples of 10 features make 1000000000 values, more than the 100000000 a \
+         training demo holds: with 10 features, use at most 10000000 samples",
+    );
+    rejects(
+        &["train", "--samples", "20000000", "--features", "20"],
+        "20000000 samples of 20 features make 400000000 values, more than the 100000000 a \
+         training demo holds: with 20 features, use at most 5000000 samples",
+    );
+}
+
+/// lrsched's own errors are coloured as clap colours its own, only where colour is wanted.
+#[test]
+fn errors_are_coloured_like_claps() {
+    for args in [
+        &["table", "--steps", "-5"][..],
+        &["table", "--schedule", "cosin"],
+    ] {
+        let out = lrsched()
+            .env("CLICOLOR_FORCE", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.starts_with("\u{1b}[1;31merror:\u{1b}[0m "),
+            "{stderr:?}"
+        );
+        let plain = lrsched().args(args).output().unwrap();
+        assert_eq!(
+            String::from_utf8(plain.stderr).unwrap(),
+            stderr.replace("\u{1b}[1;31merror:\u{1b}[0m", "error:")
         );
     }
 }
