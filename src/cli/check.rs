@@ -13,6 +13,7 @@ use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 
 use super::ScheduleArgs;
+use super::progress::{Bar, Verb};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -39,6 +40,9 @@ pub struct CheckArgs {
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT", help_heading = "Output")]
     pub format: Format,
+
+    #[command(flatten)]
+    pub progress: super::progress::ProgressArgs,
 
     /// Config files to check, each in turn with the same flags and assertions (one is the
     /// same as --config FILE)
@@ -117,7 +121,12 @@ fn check_each(args: &CheckArgs, paths: &[PathBuf], assertions: &[Assertion]) -> 
 
 fn check_one(args: &CheckArgs, schedule: &ScheduleArgs, assertions: &[Assertion]) -> Result<()> {
     let description = schedule.one("check")?;
-    let report = check::check(&Engine::new(), &description, assertions, args.strict)?;
+    let bar = Bar::new(args.progress.progress, Verb::Checking);
+    if let Some(bar) = &bar {
+        bar.name(&description.label(), !description.schedule().seekable());
+    }
+    let engine = Bar::engine(bar.as_ref(), Engine::new());
+    let report = check::check(&engine, &description, assertions, args.strict)?;
     let color = super::color::enabled(None, io::stdout().is_terminal());
     let mut out = io::stdout().lock();
     match args.format {

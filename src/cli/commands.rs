@@ -14,6 +14,7 @@ use lrsched::output::table::Table;
 use lrsched::output::{self, Format, Steps};
 use lrsched::schedule::Point;
 
+use super::progress::{Bar, ProgressChoice, Verb};
 use super::{Cli, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
 
 /// Runs the parsed command line; returns the exit status.
@@ -31,9 +32,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let description = args.schedule.one("table")?;
             let steps = range(description.ctx().steps, &args.range)?;
+            let engine = writing_engine(&description, args.progress.progress);
             let table = Table::new(description.schedule(), steps, args.digits.map(usize::from));
             output::write(
-                &Engine::new(),
+                &engine,
                 description.schedule(),
                 steps,
                 &table,
@@ -47,7 +49,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let description = args.schedule.one("csv")?;
             let steps = range(description.ctx().steps, &args.range)?;
-            write_rows(&description, steps, &Csv)?;
+            write_rows(&description, steps, &Csv, args.progress.progress)?;
         }
         Command::Json(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "json")? {
@@ -61,10 +63,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let description = args.schedule.one("json")?;
             let steps = range(description.ctx().steps, &args.range)?;
+            let progress = args.progress.progress;
             if args.lines {
-                write_rows(&description, steps, &Json::lines())?;
+                write_rows(&description, steps, &Json::lines(), progress)?;
             } else {
-                write_rows(&description, steps, &Json::document(&description.to_json()))?;
+                let document = Json::document(&description.to_json());
+                write_rows(&description, steps, &document, progress)?;
             }
         }
         Command::Plot(args) => plot(&args)?,
@@ -95,14 +99,24 @@ fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
     })
 }
 
+/// The engine that writes the rows of `description`, with the progress `choice` asks for.
+fn writing_engine(description: &Description, choice: ProgressChoice) -> Engine {
+    let bar = Bar::new(choice, Verb::Writing);
+    if let Some(bar) = &bar {
+        bar.name(&description.label(), !description.schedule().seekable());
+    }
+    Bar::engine(bar.as_ref(), Engine::new())
+}
+
 /// Streams the rows of `format` to stdout, formatting on every core for large outputs.
 fn write_rows(
     description: &Description,
     steps: Steps,
     format: &(impl Format<Row = Point, End = ()> + Sync),
+    progress: ProgressChoice,
 ) -> Result<()> {
     output::write(
-        &Engine::new(),
+        &writing_engine(description, progress),
         description.schedule(),
         steps,
         format,
@@ -118,7 +132,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
             height: args.height.map_or(svg::HEIGHT, u32::from),
             title: args.title.clone(),
         };
-        return svg(&descriptions, path, &options);
+        return svg(&descriptions, path, &options, args.progress.progress);
     }
     for (flag, value, max) in [
         ("--width", args.width, 1000),
@@ -147,7 +161,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
         height,
         color,
     };
-    let (series, frame) = reduce_all(&descriptions, data_columns(width))?;
+    let (series, frame) = reduce_all(&descriptions, data_columns(width), args.progress.progress)?;
     write_plot(&mut stdout.lock(), &series, frame, options)
 }
 
@@ -235,7 +249,11 @@ fn train(args: &TrainArgs) -> Result<()> {
 /// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
 /// Every schedule reduced to `columns` columns over the longest one's steps (the shared
 /// x axis), with those steps.
-fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Series>, Steps)> {
+fn reduce_all(
+    descriptions: &[Description],
+    columns: usize,
+    progress: ProgressChoice,
+) -> Result<(Vec<Series>, Steps)> {
     let frame = Steps::all(
         descriptions
             .iter()
@@ -243,9 +261,13 @@ fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Serie
             .max()
             .unwrap_or(1),
     );
-    let engine = Engine::new();
+    let bar = Bar::new(progress, Verb::Plotting);
+    let engine = Bar::engine(bar.as_ref(), Engine::new());
     let mut series = Vec::with_capacity(descriptions.len());
     for description in descriptions {
+        if let Some(bar) = &bar {
+            bar.name(&description.label(), !description.schedule().seekable());
+        }
         series.push(Series::reduce(
             &engine,
             description.label(),
@@ -258,7 +280,12 @@ fn reduce_all(descriptions: &[Description], columns: usize) -> Result<(Vec<Serie
     Ok((series, frame))
 }
 
-fn svg(descriptions: &[Description], path: &Path, options: &SvgOptions) -> Result<()> {
+fn svg(
+    descriptions: &[Description],
+    path: &Path,
+    options: &SvgOptions,
+    progress: ProgressChoice,
+) -> Result<()> {
     options.validate()?;
     let extension = path
         .extension()
@@ -276,7 +303,7 @@ fn svg(descriptions: &[Description], path: &Path, options: &SvgOptions) -> Resul
         }
         Some(_) => false,
     };
-    let (series, frame) = reduce_all(descriptions, options.data_columns())?;
+    let (series, frame) = reduce_all(descriptions, options.data_columns(), progress)?;
     let document = svg::render(&series, frame, options)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();

@@ -7,6 +7,7 @@ mod commands;
 mod generate;
 mod identify;
 mod list;
+mod progress;
 mod run;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -189,6 +190,8 @@ pub struct TableArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
     /// Round values to D significant digits (default: the shortest text that reads back exactly)
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
     pub digits: Option<u8>,
@@ -202,6 +205,8 @@ pub struct CsvArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +217,8 @@ pub struct JsonArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
     /// One JSON object per line, points only (JSON Lines)
     #[arg(long, help_heading = "Output")]
     pub lines: bool,
@@ -236,6 +243,8 @@ pub struct PlotArgs {
     /// Write the chart to FILE as SVG, or as PNG when FILE ends in .png, instead of drawing it in the terminal ("-" for SVG on stdout)
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

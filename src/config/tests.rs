@@ -63,7 +63,11 @@ fn toml_has_the_json_keys() -> Result<()> {
 /// every syntax) and `1_000_000` (TOML) are whole numbers; a fraction is not.
 #[test]
 fn counts_are_read_as_the_flags_read_them() -> Result<()> {
-    let json = parse("lr.json", r#"{"steps": 1e6, "warmup": 1000.0}"#, Syntax::Json)?;
+    let json = parse(
+        "lr.json",
+        r#"{"steps": 1e6, "warmup": 1000.0}"#,
+        Syntax::Json,
+    )?;
     assert_eq!((json.steps, json.warmup), (Some(1_000_000), Some(1000)));
     let toml = parse("lr.toml", "steps = 1_000_000\nwarmup = 1e3\n", Syntax::Toml)?;
     assert_eq!((toml.steps, toml.warmup), (Some(1_000_000), Some(1000)));

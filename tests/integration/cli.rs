@@ -592,3 +592,103 @@ fn errors_are_coloured_like_claps() {
         );
     }
 }
+
+/// The progress bar goes to stderr, only when asked for on a pipe (`--progress always`), and
+/// leaves stdout byte for byte as it is without it.
+#[test]
+fn progress_goes_to_stderr_and_only_when_asked_on_a_pipe() {
+    let cosine = ["--schedule", "cosine", "--warmup", "10", "--steps", "100"];
+    let recursive = [
+        "--schedule",
+        "CosineAnnealingLR",
+        "--set",
+        "T_max=100",
+        "--steps",
+        "100",
+        "--from",
+        "50",
+    ];
+    let cases: [(&str, &[&str], &str); 6] = [
+        ("csv", &cosine, "writing cosine (warmup 10)"),
+        ("json", &cosine, "writing cosine (warmup 10)"),
+        ("table", &cosine, "writing cosine (warmup 10)"),
+        ("check", &cosine, "checking cosine (warmup 10)"),
+        ("plot", &cosine, "plotting cosine (warmup 10)"),
+        ("csv", &recursive, "replaying CosineAnnealingLR"),
+    ];
+    for (command, args, message) in cases {
+        let run = |progress: Option<&str>| {
+            let mut cmd = lrsched();
+            cmd.arg(command).args(args);
+            if command == "plot" {
+                cmd.args(["--width", "60", "--height", "5"]);
+            }
+            if let Some(progress) = progress {
+                cmd.args(["--progress", progress]);
+            }
+            let out = cmd.output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{command} {args:?}");
+            (out.stdout, String::from_utf8(out.stderr).unwrap())
+        };
+        let (stdout, stderr) = run(None);
+        assert_eq!(stderr, "", "{command}: no bar on a pipe");
+        assert!(!stdout.is_empty());
+        assert_eq!(run(Some("never")), (stdout.clone(), String::new()));
+        let (with_bar, bar) = run(Some("always"));
+        assert_eq!(with_bar, stdout, "{command}: the output is the same");
+        // Drawn at 0% as the run starts, then cleared when it ends.
+        let want = format!("{message} [{}]   0% ETA 0s", " ".repeat(30));
+        assert!(bar.starts_with(&want), "{command}: {bar:?}");
+        assert!(bar.ends_with("\r\u{1b}[2K"), "{command}: {bar:?}");
+        assert!(!bar.contains('\n'), "{command}: {bar:?}");
+    }
+}
+
+/// A table of a recursive schedule far from step 0 is not computed twice (once to size its
+/// columns, once to write them): its multiplier column takes a full-precision value's width.
+#[test]
+fn a_long_replay_sizes_the_table_without_a_second_replay() {
+    let args = [
+        "table",
+        "--schedule",
+        "ExponentialLR",
+        "--set",
+        "gamma=0.5",
+        "--steps",
+        "8388611",
+        "--from",
+        "8388608",
+    ];
+    lrsched().args(args).assert().success().stdout(
+        "   Step | Multiplier           | Learning Rate
+8388608 | 0.0                  | 0.0
+8388609 | 0.0                  | 0.0
+8388610 | 0.0                  | 0.0
+",
+    );
+    lrsched()
+        .args(args)
+        .args(["--digits", "3"])
+        .assert()
+        .success()
+        .stdout(
+            "   Step | Multiplier | Learning Rate
+8388608 | 0.0        | 0.0
+8388609 | 0.0        | 0.0
+8388610 | 0.0        | 0.0
+",
+        );
+    // Near step 0 the first rows size it, as for any schedule.
+    lrsched()
+        .args(["table", "--schedule", "ExponentialLR", "--set", "gamma=0.5"])
+        .args(["--steps", "3"])
+        .assert()
+        .success()
+        .stdout(
+            "Step | Multiplier | Learning Rate
+   0 | 1.0        | 0.1
+   1 | 0.5        | 0.05
+   2 | 0.25       | 0.025
+",
+        );
+}
