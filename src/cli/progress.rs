@@ -170,9 +170,13 @@ impl Progress for Bar {
     fn start(&self, work: &Work) {
         let mut state = self.lock();
         let bar = ProgressBar::with_draw_target(Some(work.total()), ProgressDrawTarget::hidden());
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg:.bold} [{bar:30.cyan/blue}] {percent:>3}% ETA {eta}")
-        {
+        // One line at any width: the bar where there is room for it and the message, else
+        // the figures first and the message cut to fit.
+        let template = match console::Term::stderr().size().1 {
+            60.. => "{msg:.bold} [{wide_bar:.cyan/blue}] {percent:>3}% ETA {eta}",
+            _ => "{percent:>3}% ETA {eta} {wide_msg:.bold}",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
         state.work = *work;

@@ -637,8 +637,11 @@ fn progress_goes_to_stderr_and_only_when_asked_on_a_pipe() {
         let (with_bar, bar) = run(Some("always"));
         assert_eq!(with_bar, stdout, "{command}: the output is the same");
         // Drawn at 0% as the run starts, then cleared when it ends.
-        let want = format!("{message} [{}]   0% ETA 0s", " ".repeat(30));
-        assert!(bar.starts_with(&want), "{command}: {bar:?}");
+        assert!(
+            bar.starts_with(&format!("{message} [ ")),
+            "{command}: {bar:?}"
+        );
+        assert!(bar.contains(" ]   0% ETA 0s"), "{command}: {bar:?}");
         assert!(bar.ends_with("\r\u{1b}[2K"), "{command}: {bar:?}");
         assert!(!bar.contains('\n'), "{command}: {bar:?}");
     }
