@@ -141,11 +141,12 @@ impl Bar {
         format!("{verb} {}", state.name)
     }
 
-    /// The line up front for work that will take `remaining` more.
-    fn announcement(&self, state: &State, remaining: Duration) -> String {
+    /// The line up front for work that will take `total` in all. A recursive schedule that
+    /// walks more steps than it shows (`--from`, `--every`) says why.
+    fn announcement(&self, state: &State, total: Duration) -> String {
         let work = state.work;
-        let about = duration_text(remaining);
-        if state.recursive && work.replay.saturating_add(work.stream) >= work.rows {
+        let about = duration_text(total);
+        if state.recursive && work.replay.saturating_add(work.stream) > work.rows {
             return format!(
                 "replaying {} steps of {}, {about}; closed forms skip, recursive torch \
                  schedulers cannot",
@@ -282,6 +283,58 @@ fn duration_text(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bar(verb: Verb, name: &str, recursive: bool, work: Work) -> Bar {
+        Bar {
+            started: Instant::now(),
+            always: false,
+            shares_output: false,
+            verb,
+            state: Mutex::new(State {
+                name: name.into(),
+                recursive,
+                work,
+                ..State::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn long_work_is_announced_with_its_reason() {
+        let announce = |bar: Bar| {
+            let state = bar.lock();
+            bar.announcement(&state, Duration::from_secs(20 * 60))
+        };
+        // `--steps 1e12 --every 1e11` of a recursive schedule: 11 rows, 10^12 steps walked.
+        let every = Work {
+            replay: 0,
+            stream: 1_000_000_000_000,
+            rows: 11,
+        };
+        assert_eq!(
+            announce(bar(Verb::Writing, "ExponentialLR", true, every)),
+            "replaying 10^12 steps of ExponentialLR, ~20 min; closed forms skip, recursive \
+             torch schedulers cannot"
+        );
+        // Every step shown: nothing is skipped, recursive or not.
+        let all = Work {
+            replay: 0,
+            stream: 1_000_000_000_000,
+            rows: 1_000_000_000_000,
+        };
+        assert_eq!(
+            announce(bar(Verb::Checking, "CosineAnnealingLR", true, all)),
+            "checking 10^12 steps of CosineAnnealingLR, ~20 min"
+        );
+        let closed = Work {
+            rows: 1_000_000_000_000,
+            ..Work::default()
+        };
+        assert_eq!(
+            announce(bar(Verb::Writing, "cosine (warmup 100)", false, closed)),
+            "writing 10^12 rows of cosine (warmup 100), ~20 min"
+        );
+    }
 
     #[test]
     fn counts_and_durations_read_at_a_glance() {
