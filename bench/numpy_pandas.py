@@ -10,7 +10,7 @@ then /steps, cos, 1+, 0.5*; the lr is base_lr * multiplier as torch's LambdaLR c
 
 Floats are written by pandas with `float_format=None`, i.e. numpy's shortest round-trip
 text (`0.09045084971874738`, `2.220662542740115e-12`): the same doubles as lrsched writes,
-in Python's notation (`1e-07`), where lrsched writes ryu's (`1e-7`).
+in the same notation, Python's (`1e-07`).
 
 With LRSCHED_BENCH_PHASES=1 the time of each phase (imports, compute, write) goes to stderr.
 Part of the Python comparison benchmarks (bench/compare.sh); not part of CI.

@@ -16,7 +16,7 @@ alone; torch then warns once, which is silenced here).
 The multiplier column is the value the lambda returned for that step: LambdaLR calls the
 lambda once per `sched.step()` (and once on construction, for step 0), and the lambda
 keeps its last value. Floats are written with Python's repr (f-strings), the shortest
-round-trip text, in Python's notation (`1e-07` where lrsched writes `1e-7`).
+round-trip text in Python's notation (`1e-07`), as lrsched writes them.
 
 With LRSCHED_BENCH_PHASES=1 the time of each phase goes to stderr: import, setup (building
 SGD and LambdaLR; the first optimizer imports some 900 more modules, ~1 s), loop, write.

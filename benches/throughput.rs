@@ -81,7 +81,7 @@ fn library(args: Partial, threads: usize) -> u64 {
         &Engine::with_threads(threads),
         description.schedule(),
         Steps::all(STEPS),
-        &Csv,
+        &Csv::default(),
         &mut sink,
     )
     .is_err()

@@ -75,6 +75,7 @@ impl Partial {
         self.open_steps = over.open_steps.or(self.open_steps);
         self.run = over.run.or(self.run);
         self.logging_steps = over.logging_steps.or(self.logging_steps);
+        self.deepspeed = over.deepspeed.or(self.deepspeed);
         // Origins stay aligned with the parameters; a layer that has none (flags) adds None.
         let mut origins = over.origins.params;
         origins.resize(over.params.len(), None);
@@ -88,6 +89,9 @@ impl Partial {
     /// description then carries: every parameter the library would reject is rejected here,
     /// and nothing downstream builds it again.
     pub fn resolve(&self) -> Result<Description> {
+        if let Some(settled) = config::deepspeed::settle(self)? {
+            return settled.resolve();
+        }
         let steps = match (self.steps, &self.open_steps) {
             (Some(steps), _) => steps,
             (None, Some(open)) => return Err(Error::input(format!("{open}; give --steps N"))),

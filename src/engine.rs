@@ -928,7 +928,7 @@ pub(crate) mod tests {
         }
 
         fn points(&self, from: u64) -> Box<dyn Iterator<Item = Point> + Send + '_> {
-            Box::new((from..).map(|step| self.at(step)))
+            Box::new((from..=u64::MAX).map(|step| self.at(step)))
         }
 
         fn seekable(&self) -> bool {

@@ -1,11 +1,101 @@
-//! Float text: Python's `repr` for humans (tables, `lrsched list`) and ryu's shortest
-//! round-trip text for machines (CSV, JSON), written straight into byte buffers.
+//! Float text: Python's `repr` everywhere, for humans (tables, `lrsched list`) and machines
+//! (CSV, JSON) alike, written straight into byte buffers for the streaming formats.
 
-/// Appends ryu's shortest round-trip text of `v` (`0.1`, `1e-7`, `NaN`, `inf`).
+/// Appends `v` as Python's `repr(float)` writes it ([`py_repr`]): every number in lrsched's
+/// CSV and JSON is written this way, so a value reads the same in a table, a CSV file, a
+/// JSON document and Python (`print`, `csv.writer`, `json.dumps`).
 #[inline]
-pub fn push_shortest(out: &mut Vec<u8>, v: f64) {
+pub fn push_repr(out: &mut Vec<u8>, v: f64) {
+    if !v.is_finite() {
+        out.extend_from_slice(match (v.is_nan(), v > 0.0) {
+            (true, _) => b"nan".as_slice(),
+            (false, true) => b"inf",
+            (false, false) => b"-inf",
+        });
+        return;
+    }
     let mut buffer = ryu::Buffer::new();
-    out.extend_from_slice(buffer.format(v).as_bytes());
+    let text = buffer.format_finite(v).as_bytes();
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if negative {
+        out.push(b'-');
+    }
+    // ryu writes plain decimals from 1e-5 up to 1e16 and Python from 1e-4, the same text
+    // where both do: the common case costs nothing more.
+    if !text.contains(&b'e') && !text.starts_with(b"0.0000") {
+        out.extend_from_slice(text);
+        return;
+    }
+    // ryu's shortest digits are Python's (both are the shortest text that reads back, ties
+    // to the closest); only the layout differs. ryu writes `D[.DDD][eX]`, at most 17
+    // significant digits.
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
+        Some(at) => (&text[..at], parse_exponent(&text[at + 1..])),
+        None => (text, 0),
+    };
+    let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
+        Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+        None => (mantissa, &[][..]),
+    };
+    let mut all = [0u8; 32];
+    let len = int_part.len() + frac_part.len();
+    all[..int_part.len()].copy_from_slice(int_part);
+    all[int_part.len()..len].copy_from_slice(frac_part);
+    let leading = all[..len].iter().take_while(|&&b| b == b'0').count();
+    let trailing = all[leading..len]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'0')
+        .count();
+    let digits = &all[leading..len - trailing];
+    if digits.is_empty() {
+        out.extend_from_slice(b"0.0");
+        return;
+    }
+    // value = 0.DIGITS x 10^e
+    let e = exponent + int_part.len() as i32 - leading as i32;
+    let scientific = e - 1;
+    if !(-4..16).contains(&scientific) {
+        out.push(digits[0]);
+        if digits.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
+        }
+        out.push(b'e');
+        out.push(if scientific < 0 { b'-' } else { b'+' });
+        let magnitude = scientific.unsigned_abs();
+        if magnitude < 10 {
+            out.push(b'0');
+        }
+        push_int(out, u64::from(magnitude));
+    } else if e <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', e.unsigned_abs() as usize));
+        out.extend_from_slice(digits);
+    } else if e as usize >= digits.len() {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', e as usize - digits.len()));
+        out.extend_from_slice(b".0");
+    } else {
+        out.extend_from_slice(&digits[..e as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[e as usize..]);
+    }
+}
+
+/// The exponent ryu writes after `e`: an optional minus and at most three digits.
+#[inline]
+fn parse_exponent(text: &[u8]) -> i32 {
+    let (sign, digits) = match text.split_first() {
+        Some((b'-', rest)) => (-1, rest),
+        _ => (1, text),
+    };
+    sign * digits
+        .iter()
+        .fold(0i32, |n, &d| n * 10 + i32::from(d.wrapping_sub(b'0')))
 }
 
 /// Appends the decimal text of `n`.
@@ -15,11 +105,12 @@ pub fn push_int(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(buffer.format(n).as_bytes());
 }
 
-/// Appends `v` as a JSON number, or `null` when it is NaN or infinite (JSON has neither).
+/// Appends `v` as a JSON number in Python's `repr` ([`push_repr`]: `1e-07`, `1e+16` are
+/// valid JSON), or `null` when it is NaN or infinite (JSON has neither).
 #[inline]
 pub fn push_json_number(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
-        push_shortest(out, v);
+        push_repr(out, v);
     } else {
         out.extend_from_slice(b"null");
     }
@@ -36,63 +127,83 @@ pub fn py_repr(v: f64) -> String {
 
 /// Appends [`py_repr`] of `v` to `out`.
 pub fn push_py_repr(out: &mut String, v: f64) {
-    if v.is_nan() {
-        out.push_str("nan");
-        return;
+    let mut bytes = Vec::with_capacity(24);
+    push_repr(&mut bytes, v);
+    // push_repr writes ASCII only.
+    out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
+}
+
+/// `value` as compact JSON, its floats in Python's `repr` as the streaming formats write
+/// them (serde_json's own float text differs: `1e+20` but `1e-7`).
+pub fn json_compact(value: &serde_json::Value) -> String {
+    write_json(value, ReprFloats(serde_json::ser::CompactFormatter))
+}
+
+/// `value` as indented JSON (two spaces), its floats in Python's `repr`.
+pub fn json_pretty(value: &serde_json::Value) -> String {
+    write_json(
+        value,
+        ReprFloats(serde_json::ser::PrettyFormatter::with_indent(b"  ")),
+    )
+}
+
+fn write_json<F: serde_json::ser::Formatter>(value: &serde_json::Value, formatter: F) -> String {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // A Value always serialises, and into a Vec nothing fails.
+    let _ = value.serialize(&mut serializer);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A serde_json formatter that writes floats with [`push_repr`] and leaves the layout to
+/// the formatter it wraps.
+struct ReprFloats<F>(F);
+
+type IoResult = std::io::Result<()>;
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for ReprFloats<F> {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f64) -> IoResult {
+        let mut bytes = Vec::with_capacity(24);
+        push_json_number(&mut bytes, value);
+        writer.write_all(&bytes)
     }
-    if v.is_infinite() {
-        out.push_str(if v > 0.0 { "inf" } else { "-inf" });
-        return;
+    fn write_f32<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f32) -> IoResult {
+        self.write_f64(writer, f64::from(value))
     }
-    let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(v);
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    if negative {
-        out.push('-');
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.begin_array(writer)
     }
-    let (mantissa, exponent) = match text.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: String = [int_part, frac_part].concat();
-    let leading = all.len() - all.trim_start_matches('0').len();
-    let digits = all[leading..].trim_end_matches('0');
-    if digits.is_empty() {
-        out.push_str("0.0");
-        return;
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.end_array(writer)
     }
-    // value = 0.DIGITS x 10^e
-    let e = exponent + int_part.len() as i32 - leading as i32;
-    let scientific = e - 1;
-    if !(-4..16).contains(&scientific) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if scientific < 0 { '-' } else { '+' });
-        let magnitude = scientific.unsigned_abs();
-        if magnitude < 10 {
-            out.push('0');
-        }
-        out.push_str(&magnitude.to_string());
-    } else if e <= 0 {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-e) as usize));
-        out.push_str(digits);
-    } else if e as usize >= digits.len() {
-        out.push_str(digits);
-        out.extend(std::iter::repeat_n('0', e as usize - digits.len()));
-        out.push_str(".0");
-    } else {
-        out.push_str(&digits[..e as usize]);
-        out.push('.');
-        out.push_str(&digits[e as usize..]);
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> IoResult {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.end_array_value(writer)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.begin_object(writer)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.end_object(writer)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> IoResult {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.end_object_key(writer)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.begin_object_value(writer)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> IoResult {
+        self.0.end_object_value(writer)
     }
 }
 
@@ -156,13 +267,53 @@ mod tests {
     }
 
     #[test]
-    fn shortest_round_trips() {
-        for v in [0.1 * 0.2, 1e-7, 6e-5, 1.0, 0.09755282581475769] {
+    fn repr_round_trips() {
+        for v in [
+            0.1 * 0.2,
+            1e-7,
+            6e-5,
+            1.0,
+            0.09755282581475769,
+            -2.5e300,
+            5e-324,
+        ] {
             let mut out = Vec::new();
-            push_shortest(&mut out, v);
+            push_repr(&mut out, v);
             let text = String::from_utf8(out).unwrap_or_default();
             assert_eq!(text.parse::<f64>().ok(), Some(v), "{text}");
         }
+    }
+
+    #[test]
+    fn json_numbers_are_repr_or_null() {
+        let mut out = Vec::new();
+        for v in [1e-7, 1e16, f64::NAN, f64::INFINITY, 0.25] {
+            push_json_number(&mut out, v);
+            out.push(b' ');
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap_or_default(),
+            "1e-07 1e+16 null null 0.25 "
+        );
+    }
+
+    #[test]
+    fn json_floats_are_repr_in_both_layouts() {
+        let value = serde_json::json!({"a": 1e20, "b": [1e-7, 0.5, 3], "c": {}});
+        assert_eq!(
+            json_compact(&value),
+            r#"{"a":1e+20,"b":[1e-07,0.5,3],"c":{}}"#
+        );
+        assert_eq!(
+            json_pretty(&value),
+            "{\n  \"a\": 1e+20,\n  \"b\": [\n    1e-07,\n    0.5,\n    3\n  ],\n  \"c\": {}\n}"
+        );
+        // The layout is serde_json's own.
+        let plain = serde_json::to_string_pretty(&serde_json::json!({"b": [1, 2], "c": {}}));
+        assert_eq!(
+            json_pretty(&serde_json::json!({"b": [1, 2], "c": {}})),
+            plain.unwrap_or_default()
+        );
     }
 
     #[test]

@@ -132,8 +132,7 @@ fn check_one(args: &CheckArgs, schedule: &ScheduleArgs, assertions: &[Assertion]
     match args.format {
         Format::Text => report.write_text(&description, color, &mut out)?,
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&report.to_json(&description))
-                .map_err(|e| Error::Io(io::Error::other(e)))?;
+            let mut text = lrsched::format::json_pretty(&report.to_json(&description));
             text.push('\n');
             out.write_all(text.as_bytes())?;
             out.flush()?;

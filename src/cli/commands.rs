@@ -8,6 +8,7 @@ use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 use lrsched::output::csv::Csv;
 use lrsched::output::json::Json;
+use lrsched::output::legend::{self, Origin};
 use lrsched::output::plot::{PlotOptions, Series, data_columns, write_plot};
 use lrsched::output::svg::{self, SvgOptions};
 use lrsched::output::table::Table;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     &run.first_rows(&args.range, 1024)?,
                     run.last_row(),
                     args.digits.map(usize::from),
+                    run.schedule().absolute(),
                 );
                 run.write(&args.range, &table, &mut io::stdout().lock())?;
                 return Ok(0);
@@ -44,12 +46,17 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Csv(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "csv")? {
-                run.write(&args.range, &Csv, &mut io::stdout().lock())?;
+                run.write(
+                    &args.range,
+                    &Csv::of(run.schedule()),
+                    &mut io::stdout().lock(),
+                )?;
                 return Ok(0);
             }
             let description = args.schedule.one("csv")?;
             let steps = range(description.ctx().steps, &args.range)?;
-            write_rows(&description, steps, &Csv, args.progress.progress)?;
+            let format = Csv::of(description.schedule());
+            write_rows(&description, steps, &format, args.progress.progress)?;
         }
         Command::Json(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "json")? {
@@ -57,19 +64,20 @@ pub fn run(cli: Cli) -> Result<u8> {
                     Json::lines()
                 } else {
                     Json::document(&run.to_json())
-                };
+                }
+                .absolute(run.schedule().absolute());
                 run.write(&args.range, &format, &mut io::stdout().lock())?;
                 return Ok(0);
             }
             let description = args.schedule.one("json")?;
             let steps = range(description.ctx().steps, &args.range)?;
-            let progress = args.progress.progress;
-            if args.lines {
-                write_rows(&description, steps, &Json::lines(), progress)?;
+            let format = if args.lines {
+                Json::lines()
             } else {
-                let document = Json::document(&description.to_json());
-                write_rows(&description, steps, &document, progress)?;
-            }
+                Json::document(&description.to_json())
+            };
+            let format = format.absolute(description.schedule().absolute());
+            write_rows(&description, steps, &format, args.progress.progress)?;
         }
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => super::list::list(&args, &mut io::stdout().lock())?,
@@ -125,14 +133,33 @@ fn write_rows(
 }
 
 fn plot(args: &PlotArgs) -> Result<()> {
-    let descriptions = args.schedule.many()?;
+    let curves = args.schedule.many()?;
+    let labeled: Vec<(&Description, Origin)> = curves.iter().map(|(d, o)| (d, o.clone())).collect();
+    let labels = legend::labels(&labeled);
+    let longest = curves.iter().map(|(d, _)| d.ctx().steps).max().unwrap_or(1);
+    let frame = range(
+        longest,
+        &RangeArgs {
+            every: 1,
+            from: args.from,
+        },
+    )?;
     if let Some(path) = &args.svg {
         let options = SvgOptions {
             width: args.width.map_or(svg::WIDTH, u32::from),
             height: args.height.map_or(svg::HEIGHT, u32::from),
             title: args.title.clone(),
+            log_y: args.log_y,
         };
-        return svg(&descriptions, path, &options, args.progress.progress);
+        options.validate()?;
+        return svg(
+            &curves,
+            labels,
+            frame,
+            path,
+            &options,
+            args.progress.progress,
+        );
     }
     for (flag, value, max) in [
         ("--width", args.width, 1000),
@@ -147,21 +174,39 @@ fn plot(args: &PlotArgs) -> Result<()> {
     }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
-    let screen = terminal_size::terminal_size_of(&stdout);
+    // The terminal stdout is, else the one stderr is: `lrsched plot | less` is read there.
+    let screen = terminal_size::terminal_size_of(&stdout)
+        .or_else(|| terminal_size::terminal_size_of(io::stderr()));
+    // As Python's shutil.get_terminal_size: COLUMNS and LINES first, then the terminal.
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse::<u16>().ok())
+            .filter(|&n| n > 0)
+    };
     let width = args
         .width
-        .unwrap_or_else(|| screen.map_or(80, |(w, _)| w.0.clamp(40, 240)));
-    // 20 rows, or fewer on a short terminal: the legend and the x axis need 4 more.
-    let height = args
-        .height
-        .unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
-    let color = super::color::enabled(Some(args.color), terminal);
+        .or_else(|| env("COLUMNS").map(|w| w.min(1000)))
+        .or_else(|| screen.map(|(w, _)| w.0.min(240)))
+        .unwrap_or(80);
+    // The prompt takes a line after the chart.
+    let lines = env("LINES")
+        .or_else(|| screen.map(|(_, h)| h.0))
+        .map_or(u16::MAX, |h| h.saturating_sub(1));
     let options = PlotOptions {
         width,
-        height,
-        color,
+        height: args.height,
+        lines,
+        color: super::color::enabled(Some(args.color), terminal),
+        log_y: args.log_y,
     };
-    let (series, frame) = reduce_all(&descriptions, data_columns(width), args.progress.progress)?;
+    let series = reduce_all(
+        &curves,
+        labels,
+        frame,
+        data_columns(width),
+        args.progress.progress,
+    )?;
     write_plot(&mut stdout.lock(), &series, frame, options)
 }
 
@@ -187,6 +232,12 @@ fn train(args: &TrainArgs) -> Result<()> {
              defined past step {} (torch raises there); drop --next-lr",
             description.label(),
             steps - 1
+        )));
+    }
+    if let (Some(digits), TrainFormat::Csv | TrainFormat::Json) = (args.digits, args.format) {
+        return Err(Error::input(format!(
+            "--digits {digits} rounds the table; --format csv and json write every number in \
+             full, as Python's repr"
         )));
     }
     if args.data.is_some() && args.init.is_some() && args.seed.is_some() {
@@ -228,7 +279,10 @@ fn train(args: &TrainArgs) -> Result<()> {
     )?;
     let training = Training::new(&data, model, optimizer, schedule, steps)?;
     let format: Box<report::RowFormat> = match args.format {
-        TrainFormat::Table => Box::new(report::Table::new(lr)),
+        TrainFormat::Table => Box::new(match args.digits {
+            Some(digits) => report::Table::rounded(lr, usize::from(digits), schedule, steps),
+            None => report::Table::new(lr),
+        }),
         TrainFormat::Csv => Box::new(report::Csv::new(lr)),
         TrainFormat::Json => {
             let head = report::json_head(
@@ -246,47 +300,47 @@ fn train(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
-/// Every schedule reduced to `columns` columns over the longest one's steps (the shared
-/// x axis), with those steps.
+/// Every schedule reduced to `columns` columns over the steps of `frame` (the shared x
+/// axis, to the longest schedule's last step), each labelled.
 fn reduce_all(
-    descriptions: &[Description],
+    curves: &[(Description, Origin)],
+    labels: Vec<String>,
+    frame: Steps,
     columns: usize,
     progress: ProgressChoice,
-) -> Result<(Vec<Series>, Steps)> {
-    let frame = Steps::all(
-        descriptions
-            .iter()
-            .map(|d| d.ctx().steps)
-            .max()
-            .unwrap_or(1),
-    );
+) -> Result<Vec<Series>> {
     let bar = Bar::new(progress, Verb::Plotting);
     let engine = Bar::engine(bar.as_ref(), Engine::new());
-    let mut series = Vec::with_capacity(descriptions.len());
-    for description in descriptions {
+    let mut series = Vec::with_capacity(curves.len());
+    for ((description, _), label) in curves.iter().zip(labels) {
         if let Some(bar) = &bar {
             bar.name(&description.label(), !description.schedule().seekable());
         }
+        let steps = Steps {
+            to: description.ctx().steps,
+            ..frame
+        };
         series.push(Series::reduce(
             &engine,
-            description.label(),
+            label,
             description.schedule(),
-            Steps::all(description.ctx().steps),
+            steps,
             frame,
             columns,
         )?);
     }
-    Ok((series, frame))
+    Ok(series)
 }
 
+/// `plot --svg FILE`: the chart as an SVG or PNG file, and nothing on stdout.
 fn svg(
-    descriptions: &[Description],
+    curves: &[(Description, Origin)],
+    labels: Vec<String>,
+    frame: Steps,
     path: &Path,
     options: &SvgOptions,
     progress: ProgressChoice,
 ) -> Result<()> {
-    options.validate()?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -303,7 +357,7 @@ fn svg(
         }
         Some(_) => false,
     };
-    let (series, frame) = reduce_all(descriptions, options.data_columns(), progress)?;
+    let series = reduce_all(curves, labels, frame, options.data_columns(), progress)?;
     let document = svg::render(&series, frame, options)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();

@@ -11,16 +11,6 @@ use lrsched::logs::{Columns, read_all};
 
 /// `lrsched identify`'s flags.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "The log: transformers' trainer_state.json (its step s is the lr of \
-    update s-1), a CSV with a step and an lr column (W&B, TensorBoard and Lightning exports, \
-    lrsched csv), or JSON Lines with the same keys.\n\n\
-    Exit status: 0 when a built-in reproduces the log within --tolerance, 1 when none does, \
-    2 on a bad log.\n\n\
-    Examples:\n  \
-    lrsched identify trainer_state.json\n  \
-    lrsched identify metrics.csv --log-columns step,lr-AdamW --format json"
-)]
 pub struct IdentifyArgs {
     /// The log: trainer_state.json, CSV or JSON Lines
     #[arg(value_name = "LOG")]
@@ -28,10 +18,10 @@ pub struct IdentifyArgs {
     /// The step and lr columns (CSV) or keys (JSON Lines), when their names are not the usual ones
     #[arg(long, value_name = "STEP,LR")]
     pub log_columns: Option<String>,
-    /// Largest relative error that still counts as exact
+    /// Largest relative error that still counts as exact, REL >= 0
     #[arg(long, value_name = "REL", default_value_t = DEFAULT_TOLERANCE)]
     pub tolerance: f64,
-    /// Candidates to show
+    /// Candidates to show, 1..=100
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub top: u64,
     /// Text, or JSON: {"candidates": [{"schedule", "args", "python", "max_rel_error", "exact"}]}
@@ -64,9 +54,9 @@ pub fn run(args: &IdentifyArgs) -> Result<u8> {
     match args.format {
         IdentifyFormat::Text => out.write_all(identify::to_text(&candidates).as_bytes())?,
         IdentifyFormat::Json => {
-            let json = serde_json::json!({ "candidates": candidates });
-            serde_json::to_writer_pretty(&mut out, &json).map_err(io::Error::from)?;
-            writeln!(out)?;
+            let json = serde_json::to_value(&candidates).map_err(io::Error::from)?;
+            let json = serde_json::json!({ "candidates": json });
+            writeln!(out, "{}", lrsched::format::json_pretty(&json))?;
         }
     }
     Ok(if candidates.first().is_some_and(|c| c.exact) {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use lrsched::error::Result;
 use lrsched::format::wrap;
+use lrsched::schedule::params::ParamKind;
 use lrsched::schedule::registry::{self, Entry, Library};
 
 use super::ListArgs;
@@ -84,7 +85,10 @@ fn markdown(out: &mut dyn Write) -> Result<()> {
         let params: Vec<String> = e
             .params
             .iter()
-            .map(|p| format!("`{}={}`", p.name, p.default_text()))
+            .map(|p| match values_text(p.kind) {
+                Some(values) => format!("`{}={}` ({values})", p.name, p.default_text()),
+                None => format!("`{}={}`", p.name, p.default_text()),
+            })
             .collect();
         let params = if params.is_empty() {
             "none".to_string()
@@ -150,7 +154,11 @@ fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
             p.kind.name(),
             p.default_text()
         );
-        let lines = wrap(p.doc, WIDTH.saturating_sub(indent).max(30));
+        let room = WIDTH.saturating_sub(indent).max(30);
+        let mut lines = wrap(p.doc, room);
+        if let Some(values) = values_text(p.kind) {
+            lines.extend(wrap(&values, room));
+        }
         for (i, line) in lines.iter().enumerate() {
             if i == 0 {
                 writeln!(out, "{lead}{line}")?;
@@ -160,6 +168,19 @@ fn detail(e: &Entry, out: &mut dyn Write) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The strings a choice parameter takes (`values: cos, linear`), or those the library knows
+/// for a string parameter.
+fn values_text(kind: ParamKind) -> Option<String> {
+    let values = kind.values();
+    if values.is_empty() {
+        return None;
+    }
+    Some(match kind {
+        ParamKind::Choice(_) => format!("values: {}", values.join(", ")),
+        _ => format!("known values: {}", values.join(", ")),
+    })
 }
 
 /// Writes `text` wrapped and indented by two spaces.

@@ -8,10 +8,12 @@ use clap::Args;
 use serde_json::json;
 
 use lrsched::Description;
-use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, ScheduleKind};
+use lrsched::config::deepspeed::{Beside, DeepSpeedConfig};
+use lrsched::config::training_args::HF_DEFAULT_BATCH_SIZE;
+use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, Partial, ScheduleKind};
 use lrsched::error::{Error, Result};
 use lrsched::output::{Format, Stream};
-use lrsched::run::runtime::Runtime;
+use lrsched::run::runtime::{Interval, Options, Runtime};
 use lrsched::run::{Derivation, Framework, Run};
 use lrsched::schedule::Point;
 use lrsched::schedule::registry;
@@ -23,19 +25,20 @@ use super::{RangeArgs, ScheduleArgs};
 #[command(next_help_heading = "Run (with --samples: one row per optimizer update)")]
 pub struct RunArgs {
     /// Training samples; the output becomes one row per optimizer update of the run, the
-    /// schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps)
-    #[arg(long, value_name = "N")]
-    pub samples: Option<u64>,
-    /// Per-device batch size (per_device_train_batch_size)
+    /// schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps).
+    /// N1,N2,... gives each dataset's size, for a LLaMA-Factory config naming several
+    #[arg(long, value_name = "N", value_parser = parse_samples)]
+    pub samples: Option<Samples>,
+    /// Per-device batch size (per_device_train_batch_size), B >= 1
     #[arg(long, value_name = "B", requires = "samples")]
     pub batch_size: Option<u64>,
-    /// Processes / devices (world size) [default: 1]
+    /// Processes / devices (world size), P >= 1 [default: 1]
     #[arg(long, value_name = "P", requires = "samples")]
     pub devices: Option<u64>,
-    /// Gradient accumulation steps [default: 1]
+    /// Gradient accumulation steps, G >= 1 [default: 1]
     #[arg(long, value_name = "G", requires = "samples")]
     pub grad_accum: Option<u64>,
-    /// Epochs, a float as num_train_epochs allows (1.5)
+    /// Epochs, a float as num_train_epochs allows (1.5), E >= 0
     #[arg(
         long,
         value_name = "E",
@@ -43,7 +46,8 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub epochs: Option<f64>,
-    /// max_steps: the run's optimizer updates, instead of --epochs
+    /// max_steps: the run's optimizer updates, instead of --epochs (0 or less: unset, as the
+    /// Trainer's -1)
     #[arg(
         long,
         value_name = "M",
@@ -54,7 +58,7 @@ pub struct RunArgs {
     /// Drop the last partial batch of each epoch (dataloader_drop_last)
     #[arg(long, requires = "samples")]
     pub drop_last: bool,
-    /// Warmup as a ratio of the run's updates: ceil(max_steps x R)
+    /// Warmup as a ratio of the run's updates: ceil(max_steps x R), R in [0, 1]
     #[arg(
         long,
         value_name = "R",
@@ -65,12 +69,59 @@ pub struct RunArgs {
     /// Which code steps the scheduler (lrsched list --runtimes) [default: hf]
     #[arg(long, value_name = "NAME", requires = "samples", value_parser = Runtime::NAMES)]
     pub runtime: Option<String>,
+    /// accelerate: Accelerator(split_batches=True), one scheduler step per update instead of
+    /// one per process
+    #[arg(long, requires = "samples")]
+    pub split_batches: bool,
+    /// accelerate: Accelerator(step_scheduler_with_optimizer=BOOL); false steps the scheduler
+    /// on every call, once per micro-batch inside accelerator.accumulate [default: true]
+    #[arg(long, value_name = "BOOL", requires = "samples", action = clap::ArgAction::Set)]
+    pub step_scheduler_with_optimizer: Option<bool>,
+    /// lightning: lr_scheduler_config "interval", step the scheduler after updates (step) or
+    /// after epochs (epoch) [default: epoch]
+    #[arg(long, value_name = "WHEN", requires = "samples", value_parser = ["step", "epoch"])]
+    pub interval: Option<String>,
+    /// lightning: lr_scheduler_config "frequency", step every N-th interval [default: 1]
+    #[arg(long, value_name = "N", requires = "samples", value_parser = super::parse_positive_count)]
+    pub frequency: Option<u64>,
     /// The learning_rate the Trainer logs: one row per logging step s, the lr of update s-1
+    /// (of update s when DeepSpeed's engine steps the scheduler)
     #[arg(long, requires = "samples")]
     pub logged: bool,
     /// logging_steps for --logged; below 1, a ratio of max_steps [default: 500]
     #[arg(long, value_name = "S", requires = "logged")]
     pub logging_steps: Option<f64>,
+}
+
+/// `--samples`: one count, or one per dataset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Samples(Vec<u64>);
+
+/// `--samples 1000` or `--samples 91,999`, each a count as `--steps` takes it.
+fn parse_samples(text: &str) -> std::result::Result<Samples, String> {
+    text.split(',')
+        .map(|part| {
+            super::parse_count(part).map_err(|e| format!("{e} (or N1,N2,... one per dataset)"))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Samples)
+}
+
+impl Samples {
+    /// The total, and the sizes of the datasets when there are several.
+    fn split(&self) -> Result<(u64, Vec<u64>)> {
+        let total = self
+            .0
+            .iter()
+            .try_fold(0u64, |a, &b| a.checked_add(b))
+            .ok_or_else(|| Error::input("--samples: the sizes add up past 2**64"))?;
+        let each = if self.0.len() > 1 {
+            self.0.clone()
+        } else {
+            Vec::new()
+        };
+        Ok((total, each))
+    }
 }
 
 /// A run ready to write: the schedule sized by the run, the derivation and the runtime.
@@ -79,11 +130,14 @@ pub struct Planned {
     derivation: Derivation,
     runtime: Runtime,
     logging_steps: Option<f64>,
+    /// The logged lr at step s is update s's, not update s-1's (the DeepSpeed engine steps
+    /// the scheduler first).
+    logged_after_step: bool,
 }
 
 /// The run the flags describe, or `None` without `--samples`.
 pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Option<Planned>> {
-    let Some(samples) = run.samples else {
+    let Some(samples) = &run.samples else {
         return Ok(None);
     };
     if let Some(steps) = schedule.steps {
@@ -98,18 +152,41 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         .run
         .take()
         .unwrap_or_else(|| Run::new(Framework::Transformers));
+    let deepspeed = match &partial.deepspeed {
+        Some(Beside::Config(ds)) => Some(ds.as_ref().clone()),
+        _ => None,
+    };
+    if config.framework == Framework::DeepSpeed {
+        // A DeepSpeed config read alone: its "auto" values are the first thing to say.
+        lrsched::config::deepspeed::settle(&Partial {
+            run: Some(config.clone()),
+            ..partial.clone()
+        })?;
+    }
     let flag_warmup = schedule.warmup.is_some() || run.warmup_ratio.is_some();
     let (warmup_steps, warmup_ratio) = if flag_warmup {
         (schedule.warmup.map(|w| w as f64), run.warmup_ratio)
     } else {
         (config.warmup_steps, config.warmup_ratio)
     };
+    let (samples, dataset_sizes) = samples.split()?;
+    let batch_size = run.batch_size.or(config.batch_size);
+    let grad_accum = run.grad_accum.or(config.grad_accum);
+    // Beside TrainingArguments, DeepSpeed's train_batch_size gives the world size.
+    let trainer_run = config.framework != Framework::DeepSpeed;
+    let implied_devices = deepspeed.as_ref().filter(|_| trainer_run).and_then(|ds| {
+        ds.implied_devices(
+            batch_size.unwrap_or(HF_DEFAULT_BATCH_SIZE),
+            grad_accum.unwrap_or(1),
+        )
+    });
+    let devices = run.devices.or(config.devices).or(implied_devices);
     let mut derivation = Run {
         framework: config.framework,
         samples: Some(samples),
-        batch_size: run.batch_size.or(config.batch_size),
-        devices: run.devices.or(config.devices),
-        grad_accum: run.grad_accum.or(config.grad_accum),
+        batch_size,
+        devices,
+        grad_accum,
         epochs: run.epochs.or(config.epochs),
         max_steps: run.max_steps.or(config.max_steps),
         max_steps_per_epoch: config.max_steps_per_epoch,
@@ -120,6 +197,8 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         },
         warmup_steps,
         warmup_ratio,
+        dataset_sizes,
+        data: config.data.clone(),
     }
     .derive()?;
     if derivation.num_training_steps.value == 0 {
@@ -129,7 +208,14 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
             derivation.summary()
         )));
     }
-    let devices = run.devices.or(config.devices).unwrap_or(1);
+    if implied_devices.is_some() && run.devices.is_none() && config.devices.is_none() {
+        derivation.notes.push(format!(
+            "{} devices: the DeepSpeed config's train_batch_size over per-device batch x \
+             accumulation",
+            implied_devices.unwrap_or(1)
+        ));
+    }
+    let devices = devices.unwrap_or(1);
     // The runtime defaults to the code that steps the config's scheduler.
     let default_runtime = match config.framework {
         Framework::DeepSpeed => "deepspeed",
@@ -137,7 +223,14 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         Framework::Torchtune => "torch",
         Framework::Transformers | Framework::LlamaFactory | Framework::Axolotl => "hf",
     };
-    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or(default_runtime), devices)?;
+    let options = Options {
+        split_batches: run.split_batches.then_some(true),
+        step_scheduler_with_optimizer: run.step_scheduler_with_optimizer,
+        interval: run.interval.as_deref().map(Interval::parse).transpose()?,
+        frequency: run.frequency,
+    };
+    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or(default_runtime), devices)?
+        .with(&options)?;
     if run.logged && runtime != Runtime::Hf {
         return Err(Error::input(format!(
             "--logged gives the Trainer's logged learning_rate, which needs --runtime hf, not {}",
@@ -145,14 +238,29 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         )));
     }
     let base_lr = partial.base_lr.unwrap_or(DEFAULT_BASE_LR);
-    // The Trainer hands its warmup to every schedule and those that take none ignore it
-    // (without --samples, `--schedule constant --warmup N` stays an error).
-    let warmup = match &partial.expr {
-        Some(_) => derivation.num_warmup_steps.value,
-        None => {
+    let planned = derivation.num_warmup_steps.value;
+    // DeepSpeed's scheduler block in place of the Trainer's: it takes the Trainer's warmup
+    // (through "auto") whatever lr_scheduler_type says.
+    let deepspeed_schedule = deepspeed
+        .as_ref()
+        .filter(|_| trainer_run)
+        .and_then(|ds| ds.scheduler.as_ref().map(|b| (ds, b)))
+        .filter(|(_, b)| partial.schedule.as_deref() == Some(b.schedule.as_str()));
+    let warmup = match (&partial.expr, deepspeed_schedule) {
+        (Some(_), _) => planned,
+        (None, Some((ds, block))) => {
+            if let Some(name) = ds.replaces.as_ref().and_then(|r| r.schedule.as_deref()) {
+                derivation.notes.push(format!(
+                    "lr_scheduler_type {name} is not used: the DeepSpeed config's \
+                     \"scheduler\" block ({}) replaces the Trainer's scheduler",
+                    block.kind
+                ));
+            }
+            planned
+        }
+        (None, None) => {
             let entry = registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
             let warmup = derivation.context(base_lr, entry).warmup;
-            let planned = derivation.num_warmup_steps.value;
             if warmup != planned {
                 derivation.notes.push(format!(
                     "{} takes no warmup: the Trainer passes num_warmup_steps={planned} and \
@@ -163,9 +271,28 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
             warmup
         }
     };
+    // trainer.py:1942-1952 logs _get_learning_rate() after optimizer.step(); under
+    // DeepSpeed the engine has stepped the scheduler by then (accelerate
+    // utils/deepspeed.py:264-281), so the logged lr is the next update's.
+    let logged_after_step = trainer_run
+        && deepspeed
+            .as_ref()
+            .is_some_and(DeepSpeedConfig::engine_steps_scheduler);
+    if logged_after_step && run.logged {
+        derivation.notes.push(
+            "the DeepSpeed engine steps the scheduler before the Trainer reads the lr to log \
+             it, so the learning_rate logged at step s is update s's"
+                .to_string(),
+        );
+    }
     let partial_logging = partial.logging_steps;
+    partial.run = Some(derivation.inputs.clone());
+    if let Some(r) = partial.run.as_mut() {
+        r.devices = Some(devices);
+    }
     partial.steps = Some(derivation.num_training_steps.value);
     partial.warmup = Some(warmup);
+    partial.warmup_ratio = None;
     let description = partial.resolve()?;
     Ok(Some(Planned {
         description,
@@ -174,6 +301,7 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         logging_steps: run
             .logged
             .then(|| run.logging_steps.or(partial_logging).unwrap_or(500.0)),
+        logged_after_step,
     }))
 }
 
@@ -186,6 +314,11 @@ impl Planned {
         } else {
             total.saturating_sub(1)
         }
+    }
+
+    /// The run's schedule, as sized by the run.
+    pub fn schedule(&self) -> &dyn lrsched::schedule::Schedule {
+        self.description.schedule()
     }
 
     /// The JSON document's `"schedule"` member: the description, the run's derivation and
@@ -262,7 +395,15 @@ impl Planned {
         let every = range.every.max(1);
         let last = total.saturating_sub(1);
         let mut written = 0;
-        for x in map.lrs(schedule, total) {
+        // The lr logged at step s is update s-1's, or update s's when the DeepSpeed engine
+        // has stepped the scheduler first; the last one is then past the run's updates.
+        let shift = u64::from(!(logged.is_some() && self.logged_after_step));
+        let updates = if shift == 0 {
+            total.saturating_add(1)
+        } else {
+            total
+        };
+        for x in map.lrs(schedule, updates) {
             if written >= limit {
                 break;
             }
@@ -273,10 +414,10 @@ impl Planned {
             }
             let row_step = match logged.as_mut() {
                 Some(steps) => {
-                    if steps.next_if_eq(&(x.update + 1)).is_none() {
+                    if steps.next_if_eq(&(x.update + shift)).is_none() {
                         continue;
                     }
-                    x.update + 1
+                    x.update + shift
                 }
                 None => {
                     let u = x.update;

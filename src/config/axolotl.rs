@@ -17,6 +17,7 @@ use crate::schedule::registry::{self, Library};
 
 /// Axolotl's YAML.
 pub const FORMAT: Format = Format {
+    id: "axolotl",
     name: "Axolotl config",
     is_marker: |key| MARKERS.contains(&key),
     keys,

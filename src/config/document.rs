@@ -15,6 +15,8 @@ use crate::suggest::did_you_mean;
 /// [`Partial`].
 #[derive(Clone, Copy, Debug)]
 pub struct Format {
+    /// The name `--config-format` takes (`training-args`).
+    pub id: &'static str,
     /// How messages name the format.
     pub name: &'static str,
     /// True for a top-level key that only this format has: any such key makes a document
@@ -94,6 +96,9 @@ pub struct Document<'a> {
     text: &'a str,
     syntax: Syntax,
     keys: Vec<String>,
+    /// For a document written inside another file (a TrainingArguments' `deepspeed` dict):
+    /// where it is written there, which every location is.
+    anchor: Option<Location>,
 }
 
 impl<'a> Document<'a> {
@@ -105,6 +110,21 @@ impl<'a> Document<'a> {
             text,
             syntax,
             keys: Vec::new(),
+            anchor: None,
+        };
+        document.keys = document.deserialize::<value::Keys>()?.0;
+        Ok(document)
+    }
+
+    /// A document whose `text` is written inside another file, at `at`: every location it
+    /// gives is `at`, as positions in `text` would mean nothing to the reader.
+    pub fn embedded(text: &'a str, syntax: Syntax, at: Location) -> Result<Self> {
+        let mut document = Document {
+            file: "",
+            text,
+            syntax,
+            keys: Vec::new(),
+            anchor: Some(at),
         };
         document.keys = document.deserialize::<value::Keys>()?.0;
         Ok(document)
@@ -117,6 +137,9 @@ impl<'a> Document<'a> {
 
     /// The file, without a position.
     pub fn location(&self) -> Location {
+        if let Some(at) = &self.anchor {
+            return at.clone();
+        }
         Location {
             file: self.file.to_string(),
             line_column: None,
@@ -125,6 +148,9 @@ impl<'a> Document<'a> {
 
     /// Where the top-level `key` is written (the file alone when it is not).
     pub fn location_of(&self, key: &str) -> Location {
+        if let Some(at) = &self.anchor {
+            return at.clone();
+        }
         Location {
             file: self.file.to_string(),
             line_column: self.find_key(key).map(|offset| self.line_column(offset)),
@@ -153,7 +179,9 @@ impl<'a> Document<'a> {
         names
             .into_iter()
             .map(|name| {
-                let at = self.find_key_from(name, after);
+                let at = self
+                    .find_key_from(name, after)
+                    .filter(|_| self.anchor.is_none());
                 Some(match at {
                     Some(offset) => Location {
                         file: self.file.to_string(),
@@ -285,6 +313,9 @@ impl<'a> Document<'a> {
     }
 
     fn error_at_offset(&self, position: Option<(usize, usize)>, message: String) -> Error {
+        if let Some(at) = &self.anchor {
+            return Error::input(format!("config {at}: {message}"));
+        }
         let location = Location {
             file: self.file.to_string(),
             // serde_json says column 0 before it reads the first character of a line.
@@ -298,7 +329,7 @@ impl<'a> Document<'a> {
     /// The byte offset of the top-level `key` as written, found in the text: serde reports
     /// where a value ends, and formats check some keys against each other after reading.
     fn find_key(&self, key: &str) -> Option<usize> {
-        self.find_key_from(key, 0)
+        self.find_key_from(key, 0).filter(|_| self.anchor.is_none())
     }
 
     /// [`Document::find_key`] at or after byte `from` (a parameter after its table's key).

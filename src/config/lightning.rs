@@ -19,6 +19,7 @@ use crate::schedule::registry::{self, Library};
 
 /// LightningCLI's YAML.
 pub const FORMAT: Format = Format {
+    id: "lightning",
     name: "LightningCLI config",
     is_marker: |key| MARKERS.contains(&key),
     keys,
@@ -29,6 +30,16 @@ pub const FORMAT: Format = Format {
 
 /// Keys only a LightningCLI config has.
 const MARKERS: &[&str] = &["trainer", "seed_everything", "ckpt_path"];
+
+/// The keys of Lightning's `LRSchedulerConfig` besides the scheduler itself.
+const SCHEDULER_CONFIG: &[&str] = &[
+    "interval",
+    "frequency",
+    "monitor",
+    "strict",
+    "name",
+    "reduce_on_plateau",
+];
 
 /// The torch module LightningCLI schedulers come from.
 const TORCH: &str = "torch.optim.lr_scheduler.";
@@ -139,6 +150,21 @@ fn read(document: &Document<'_>) -> Result<Partial> {
              give lr_scheduler: {class_path: torch.optim.lr_scheduler.NAME, init_args: {...}}",
         ));
     };
+    // The keys of Lightning's lr_scheduler_config (utilities/types.py:80-94) belong to a
+    // configure_optimizers of the user's own; LightningCLI's automatic one returns the bare
+    // scheduler (cli.py:664-682), and jsonargparse rejects them beside its class_path.
+    if let Some((key, _)) = scheduler
+        .iter()
+        .find(|(k, _)| SCHEDULER_CONFIG.contains(&k.as_str()))
+    {
+        return Err(Error::input(format!(
+            "config {}: \"lr_scheduler.{key}\" is a key of Lightning's lr_scheduler_config, \
+             which a configure_optimizers of your own returns; LightningCLI's lr_scheduler \
+             takes only class_path and init_args (its automatic configure_optimizers steps \
+             the scheduler every epoch); give the run's --interval and --frequency instead",
+            at("lr_scheduler", key)
+        )));
+    }
     let class_path = match get(&scheduler, "class_path") {
         Some(Json::String(c)) => c.clone(),
         _ => {

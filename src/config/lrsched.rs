@@ -12,6 +12,7 @@ use crate::schedule::params::Raw;
 
 /// lrsched's own format.
 pub const FORMAT: Format = Format {
+    id: "lrsched",
     name: "lrsched",
     is_marker: |key| keys().contains(&key),
     keys,

@@ -5,8 +5,10 @@
 //! The syntax comes from the file name (`.json`, `.toml`, `.yaml`/`.yml`) or, for other
 //! names and `--config -`, from the content. The format comes from the
 //! keys: each [`Format`] names the keys that mark it, and a document no format claims is
-//! read as the first of [`FORMATS`], lrsched's own. Every error names the file and the line
-//! and column of the offending key or value.
+//! read as the first of [`FORMATS`], lrsched's own; `--config-format NAME` ([`Format::id`])
+//! forces one when the keys mislead. A TrainingArguments config and the DeepSpeed config it
+//! runs with are one run ([`pair`], [`deepspeed::settle`]). Every error names the file and
+//! the line and column of the offending key or value.
 //!
 //! Adding a format is one file beside this one that defines `pub const FORMAT: Format`,
 //! and its name in the `formats!` line below.
@@ -45,19 +47,107 @@ formats![
     lightning
 ];
 
+/// The `--config-format` names, in the order of [`FORMATS`].
+pub fn format_ids() -> impl Iterator<Item = &'static str> {
+    FORMATS.iter().map(|f| f.id)
+}
+
+/// The format `--config-format NAME` names, or an error listing the names.
+pub fn format_named(name: &str) -> Result<&'static Format> {
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.id == name)
+        .ok_or_else(|| {
+            Error::input(format!(
+                "unknown config format '{name}'{} (the formats are {})",
+                crate::suggest::did_you_mean(name, format_ids()),
+                format_ids().collect::<Vec<_>>().join(", ")
+            ))
+        })
+}
+
 /// Reads the config file at `path`, naming it in every error.
 pub fn read(path: &Path) -> Result<Partial> {
+    read_as(path, None)
+}
+
+/// Reads the config file at `path` as `format` when it is given (`--config-format`), else
+/// in whichever format its keys show.
+pub fn read_as(path: &Path, format: Option<&Format>) -> Result<Partial> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::input(format!("cannot read config {}: {e}", path.display())))?;
     let file = path.display().to_string();
-    parse(&file, &text, Syntax::detect(Some(path), &text))
+    parse_as(&file, &text, Syntax::detect(Some(path), &text), format)
 }
 
 /// Parses the text of a config file named `file` (for messages), in whichever format its
 /// keys show. A UTF-8 byte order mark is skipped.
 pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
+    parse_as(file, text, syntax, None)
+}
+
+/// [`parse`], read as `format` when it is given, whatever the keys show: the keys of other
+/// formats are then skipped as the format skips keys it does not read, and a file with none
+/// of the format's keys is an error.
+pub fn parse_as(
+    file: &str,
+    text: &str,
+    syntax: Syntax,
+    format: Option<&Format>,
+) -> Result<Partial> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let document = Document::new(file, text, syntax)?;
+    let mut partial = match format {
+        Some(format) => forced(&document, format),
+        None => detected(&document),
+    }?;
+    deepspeed::attach(&mut partial);
+    Ok(partial)
+}
+
+/// The config files of one run: a TrainingArguments config and the DeepSpeed config it runs
+/// with (in either order) are one, as `TrainingArguments(deepspeed=...)` makes them; any
+/// other configs stay as they are.
+pub fn pair(configs: Vec<Partial>) -> Vec<Partial> {
+    match configs.as_slice() {
+        [first, second] => match deepspeed::pair(first, second) {
+            Some(run) => vec![run],
+            None => configs,
+        },
+        _ => configs,
+    }
+}
+
+/// Reads `document` as `format`, as `--config-format` asks.
+fn forced(document: &Document<'_>, format: &Format) -> Result<Partial> {
+    let own = (format.keys)();
+    let fits = document
+        .keys()
+        .iter()
+        .any(|k| own.contains(&k.as_str()) || (format.is_marker)(k));
+    // lrsched's own format rejects every key it does not know, with a suggestion.
+    if !fits && !std::ptr::eq(format, FORMATS[0]) {
+        return Err(Error::input(format!(
+            "config {}: --config-format {} reads a {}, but none of the file's keys is one \
+             (it reads {})",
+            document.location(),
+            format.id,
+            format.name,
+            own.join(", ")
+        )));
+    }
+    (format.read)(document).map_err(|e| match e {
+        Error::Input(message) => Error::input(format!(
+            "{message} (read as {} because of --config-format {})",
+            format.name, format.id
+        )),
+        other => other,
+    })
+}
+
+/// Reads `document` in the format its keys show.
+fn detected(document: &Document<'_>) -> Result<Partial> {
     let claims: Vec<(&Format, Vec<&str>)> = FORMATS
         .iter()
         .map(|format| {
@@ -81,12 +171,12 @@ pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
         .collect();
     match claims.as_slice() {
         [] => {
-            misspelt_marker(&document)?;
-            (FORMATS[0].read)(&document)
+            misspelt_marker(document)?;
+            (FORMATS[0].read)(document)
         }
         // lrsched's own format needs no explanation of why it was chosen.
-        [(format, _)] if std::ptr::eq(*format, FORMATS[0]) => (format.read)(&document),
-        [(format, markers)] => (format.read)(&document).map_err(|e| match e {
+        [(format, _)] if std::ptr::eq(*format, FORMATS[0]) => (format.read)(document),
+        [(format, markers)] => (format.read)(document).map_err(|e| match e {
             Error::Input(message) => Error::input(format!(
                 "{message} (read as {} because of \"{}\")",
                 format.name, markers[0]
@@ -96,11 +186,14 @@ pub fn parse(file: &str, text: &str, syntax: Syntax) -> Result<Partial> {
         [(first, first_keys), (second, second_keys), ..] => Err(document.error_at(
             second_keys[0],
             format!(
-                "mixes {} keys ({}) with {} keys ({}); use one format or the other",
+                "mixes {} keys ({}) with {} keys ({}); use one format or the other, or \
+                 read it as one with --config-format {} or --config-format {}",
                 first.name,
                 quoted(first_keys),
                 second.name,
-                quoted(second_keys)
+                quoted(second_keys),
+                first.id,
+                second.id
             ),
         )),
     }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::deepspeed::Beside;
 use crate::run::Run;
 use crate::schedule::params::Raw;
 
@@ -42,6 +43,10 @@ pub struct Partial {
     pub run: Option<Run>,
     /// The config's `logging_steps`, for `--logged`.
     pub logging_steps: Option<f64>,
+    /// The DeepSpeed config the run uses: beside a TrainingArguments config (its
+    /// `deepspeed` key, or a second `--config`), whose values fill its `"auto"`; or a
+    /// DeepSpeed config read alone, which must have none.
+    pub deepspeed: Option<Beside>,
 }
 
 /// Where a config file wrote the values of a [`Partial`] that are checked after merging.

@@ -482,7 +482,8 @@ fn typos_are_named_and_strangers_skipped() {
     assert_eq!(
         message(json(r#"{"schedule": "cosine", "learning_rate": 0.1}"#)),
         "config args.json:1:24: mixes lrsched keys (\"schedule\") with transformers \
-         TrainingArguments keys (\"learning_rate\"); use one format or the other"
+         TrainingArguments keys (\"learning_rate\"); use one format or the other, or read it \
+         as one with --config-format lrsched or --config-format training-args"
     );
     assert_eq!(
         message(json(r#"{"lr_scheduler_type": "StepLR", "max_steps": 10}"#)),
@@ -611,4 +612,53 @@ fn expr_files_and_vars_are_read_and_placed() -> Result<()> {
     );
     std::fs::remove_dir_all(&dir)?;
     Ok(())
+}
+
+// DeepSpeed beside TrainingArguments.
+
+#[test]
+fn a_deepspeed_dict_is_filled_from_the_arguments_around_it() -> Result<()> {
+    let partial = json(
+        r#"{"learning_rate": 0.01, "max_steps": 20, "warmup_steps": 0.25,
+            "lr_scheduler_type": "cosine",
+            "deepspeed": {"train_micro_batch_size_per_gpu": "auto",
+                          "optimizer": {"params": {"lr": "auto"}},
+                          "scheduler": {"type": "WarmupDecayLR",
+                                        "params": {"total_num_steps": "auto",
+                                                   "warmup_num_steps": "auto",
+                                                   "warmup_max_lr": "auto"}}}}"#,
+    )?;
+    // The scheduler block replaces lr_scheduler_type as soon as the file is read.
+    assert_eq!(partial.schedule.as_deref(), Some("deepspeed:WarmupDecayLR"));
+    let settled = super::deepspeed::settle(&partial)?.expect("a DeepSpeed config to settle");
+    assert!(settled.deepspeed.is_none());
+    // ceil(20 x 0.25) = 5 warmup steps; the Trainer's warmup goes to DeepSpeed's class.
+    assert_eq!(
+        settled.params,
+        [
+            ("total_num_steps".to_string(), Raw::Json(json!(20))),
+            ("warmup_num_steps".to_string(), Raw::Json(json!(5))),
+            ("warmup_max_lr".to_string(), Raw::Json(json!(0.01))),
+        ]
+    );
+    assert_eq!(settled.warmup, Some(0));
+    // Every filled value is located at the "deepspeed" key of the arguments.
+    let at = settled.origins.param(0).map(ToString::to_string);
+    assert_eq!(at.as_deref(), Some("args.json:3:13"));
+    Ok(())
+}
+
+#[test]
+fn a_format_can_be_forced() {
+    let text = r#"{"schedule": "cosine", "learning_rate": 0.1, "max_steps": 3}"#;
+    let forced = super::parse_as(
+        "a.json",
+        text,
+        Syntax::Json,
+        Some(super::format_named("training-args").unwrap()),
+    )
+    .unwrap();
+    assert_eq!(forced.schedule.as_deref(), Some("linear"));
+    assert_eq!(forced.steps, Some(3));
+    assert!(message(parse("a.json", text, Syntax::Json)).contains("mixes lrsched keys"));
 }

@@ -16,6 +16,7 @@ use crate::schedule::params::Raw;
 
 /// torchtune's YAML.
 pub const FORMAT: Format = Format {
+    id: "torchtune",
     name: "torchtune config",
     is_marker: |key| MARKERS.contains(&key),
     keys,

@@ -15,6 +15,7 @@ use crate::suggest::closest;
 
 /// transformers `TrainingArguments`.
 pub const FORMAT: Format = Format {
+    id: "training-args",
     name: "transformers TrainingArguments",
     is_marker: |key| TRAINING_ARGUMENTS.contains(&key) && !super::deepspeed::SHARED.contains(&key),
     keys,
@@ -87,15 +88,15 @@ fn scheduler_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
 }
 
 fn read(document: &Document<'_>) -> Result<Partial> {
-    read_as(document, Framework::Transformers)
+    read_as(document, Framework::Transformers, &[])
 }
 
 /// Reads `TrainingArguments` keys for `framework`, which passes them to the Trainer
-/// unchanged (LLaMA-Factory).
-pub fn read_as(document: &Document<'_>, framework: Framework) -> Result<Partial> {
-    typos(document)?;
+/// unchanged (LLaMA-Factory), beside its own keys `also` (which typos may be of too).
+pub fn read_as(document: &Document<'_>, framework: Framework, also: &[&str]) -> Result<Partial> {
+    typos(document, also)?;
     let args: TrainingArguments = document.deserialize()?;
-    deepspeed_scheduler(document, args.deepspeed.as_ref())?;
+    let deepspeed = super::deepspeed::named_by(document, args.deepspeed.as_ref())?;
     let (steps, open_steps) = match args.max_steps {
         None => (
             None,
@@ -149,40 +150,9 @@ pub fn read_as(document: &Document<'_>, framework: Framework) -> Result<Partial>
         origins,
         run: Some(run),
         logging_steps: args.logging_steps,
+        deepspeed,
         ..Partial::default()
     })
-}
-
-/// A DeepSpeed config given in `deepspeed` (a dict, or the path of a JSON file) whose
-/// `"scheduler"` block replaces `lr_scheduler_type`: transformers' DeepSpeed integration
-/// builds DeepSpeed's scheduler instead (integrations/deepspeed.py), filling its `"auto"`
-/// values from these arguments, which lrsched does not do; reading the file as if the
-/// Trainer's own scheduler ran would give the wrong lr, so it is an error.
-fn deepspeed_scheduler(document: &Document<'_>, given: Option<&serde_json::Value>) -> Result<()> {
-    let (config, name) = match given {
-        Some(serde_json::Value::Object(map)) => (Some(map.clone()), "the \"deepspeed\" dict".to_string()),
-        Some(serde_json::Value::String(path)) => {
-            // A path the run resolves from its own directory; one lrsched cannot read here
-            // leaves the question open, as the Trainer's scheduler is then the likely one.
-            let map = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-                .and_then(|v| v.as_object().cloned());
-            (map, format!("the DeepSpeed config {path}"))
-        }
-        _ => (None, String::new()),
-    };
-    match config {
-        Some(map) if map.contains_key("scheduler") => Err(document.error_at(
-            "deepspeed",
-            format!(
-                "{name} has a \"scheduler\" block, which replaces lr_scheduler_type in the \
-                 Trainer; read the DeepSpeed config itself with --config (with its \"auto\" \
-                 values written out)"
-            ),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// The warmup as a step count, or as a ratio of the steps still to be resolved.
@@ -220,13 +190,13 @@ fn warmup(document: &Document<'_>, args: &TrainingArguments) -> Result<(Option<u
 /// A misspelling is at most two edits away ([`is_typo`]), so that a script's own
 /// `learning_rate_decay` or `max_steps_per_epoch`, which only start like a field, are
 /// skipped as the script's other arguments are.
-fn typos(document: &Document<'_>) -> Result<()> {
+fn typos(document: &Document<'_>, also: &[&str]) -> Result<()> {
     let suspects: Vec<(&str, &str)> = document
         .keys()
         .iter()
         .map(String::as_str)
-        .filter(|k| !TRAINING_ARGUMENTS.contains(k))
-        .filter_map(|k| closest(k, keys().iter().copied()).map(|c| (k, c)))
+        .filter(|k| !TRAINING_ARGUMENTS.contains(k) && !also.contains(k))
+        .filter_map(|k| closest(k, keys().iter().chain(also).copied()).map(|c| (k, c)))
         .filter(|(k, c)| is_typo(k, c))
         .collect();
     let Some((first, _)) = suspects.first() else {

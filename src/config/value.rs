@@ -26,6 +26,11 @@ pub fn steps<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     count::<D, 1>(d)
 }
 
+/// `warmup`: a whole number of steps.
+pub fn warmup<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    count::<D, 0>(d)
+}
+
 /// lrsched's own `steps`, read as `--steps` reads it: a float without a fraction (`1e6`,
 /// which JSON, TOML and YAML all read as a float) is the whole number. The frameworks'
 /// step counts stay as strict as the frameworks are.

@@ -1,6 +1,6 @@
 //! JSON: `{"schedule": {...}, "points": [...]}` written as a stream, one point a line, or
 //! JSON Lines with one point object a line. NaN and infinite values, which JSON cannot
-//! hold, are written `null`.
+//! hold, are written `null`, and so is the multiplier of an absolute schedule.
 
 use super::Format;
 use crate::format::{push_int, push_json_number};
@@ -11,19 +11,29 @@ use crate::schedule::Point;
 pub struct Json {
     /// The serialised `"schedule"` member, or `None` for JSON Lines.
     schedule: Option<String>,
+    absolute: bool,
 }
 
 impl Json {
     /// A JSON document with `schedule` as its `"schedule"` member.
     pub fn document(schedule: &serde_json::Value) -> Self {
         Json {
-            schedule: Some(schedule.to_string()),
+            schedule: Some(crate::format::json_compact(schedule)),
+            absolute: false,
         }
     }
 
     /// JSON Lines: one `{"step":..,"multiplier":..,"lr":..}` object a line.
     pub fn lines() -> Self {
-        Json { schedule: None }
+        Json {
+            schedule: None,
+            absolute: false,
+        }
+    }
+
+    /// Multipliers written `null` when `absolute` (the schedule sets the lr itself).
+    pub fn absolute(self, absolute: bool) -> Self {
+        Json { absolute, ..self }
     }
 }
 
@@ -48,7 +58,11 @@ impl Format for Json {
         out.extend_from_slice(b"{\"step\":");
         push_int(out, p.step);
         out.extend_from_slice(b",\"multiplier\":");
-        push_json_number(out, p.multiplier);
+        if self.absolute {
+            out.extend_from_slice(b"null");
+        } else {
+            push_json_number(out, p.multiplier);
+        }
         out.extend_from_slice(b",\"lr\":");
         push_json_number(out, p.lr);
         out.push(b'}');

@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod legend;
 pub mod plot;
 pub mod svg;
 pub mod table;
@@ -191,14 +192,14 @@ mod tests {
                     every: 3,
                 },
             ] {
-                let single = output(schedule, steps, &Csv, 1);
+                let single = output(schedule, steps, &Csv::default(), 1);
                 assert_eq!(
                     single.iter().filter(|&&b| b == b'\n').count() as u64,
                     steps.rows() + 1
                 );
                 for threads in [2, 3] {
                     assert!(
-                        output(schedule, steps, &Csv, threads) == single,
+                        output(schedule, steps, &Csv::default(), threads) == single,
                         "csv, {threads} threads, {steps:?}"
                     );
                 }
@@ -236,7 +237,7 @@ mod tests {
                         &Engine::with_threads(threads),
                         &raising,
                         Steps::all(60_000),
-                        &Csv,
+                        &Csv::default(),
                         &mut out,
                     );
                     let Err(error) = result else {

@@ -55,6 +55,8 @@ pub struct SvgOptions {
     pub height: u32,
     /// A title above the plot.
     pub title: Option<String>,
+    /// A logarithmic lr axis; values of 0 and below are not drawn.
+    pub log_y: bool,
 }
 
 impl Default for SvgOptions {
@@ -63,6 +65,7 @@ impl Default for SvgOptions {
             width: WIDTH,
             height: HEIGHT,
             title: None,
+            log_y: false,
         }
     }
 }
@@ -90,11 +93,19 @@ impl SvgOptions {
 /// Draws the series over the steps of `frame` as an SVG document.
 pub fn render(series: &[Series], frame: Steps, options: &SvgOptions) -> Result<String> {
     options.validate()?;
-    let y = y_range(series)?;
+    let log = options.log_y;
+    let (y, y_ticks, y_labels): ((f64, f64), Vec<f64>, Vec<String>) = if log {
+        let y = log_range(series)?;
+        let (ticks, labels) = log_ticks(y).into_iter().unzip();
+        (y, ticks, labels)
+    } else {
+        let y = y_range(series)?;
+        let ticks = value_ticks(y);
+        let labels: Vec<String> = ticks.iter().map(|&v| value_label(v, &ticks)).collect();
+        (y, ticks, labels)
+    };
     let x = x_range(frame);
     let x_ticks = step_ticks(x);
-    let y_ticks = value_ticks(y);
-    let y_labels: Vec<String> = y_ticks.iter().map(|&v| value_label(v, &y_ticks)).collect();
     let x_labels: Vec<String> = x_ticks.iter().map(|&v| step_label(v, &x_ticks)).collect();
 
     let (width, height) = (f64::from(options.width), f64::from(options.height));
@@ -139,6 +150,7 @@ pub fn render(series: &[Series], frame: Steps, options: &SvgOptions) -> Result<S
         bottom,
         x,
         y,
+        log,
     };
 
     let mut svg = String::with_capacity(64 * 1024);
@@ -209,9 +221,10 @@ pub fn render(series: &[Series], frame: Steps, options: &SvgOptions) -> Result<S
     let _ = writeln!(
         svg,
         "<text x=\"{x:.2}\" y=\"{y:.2}\" font-size=\"{AXIS_FONT}\" text-anchor=\"middle\" \
-         transform=\"rotate(-90 {x:.2} {y:.2})\">lr</text>",
+         transform=\"rotate(-90 {x:.2} {y:.2})\">{title}</text>",
         x = MARGIN + AXIS_FONT,
-        y = (top + bottom) / 2.0
+        y = (top + bottom) / 2.0,
+        title = if log { "lr (log scale)" } else { "lr" }
     );
 
     // The curves, clipped to the plot area.
@@ -226,7 +239,7 @@ pub fn render(series: &[Series], frame: Steps, options: &SvgOptions) -> Result<S
     for (i, s) in series.iter().enumerate() {
         let points: Vec<(f64, f64)> = s
             .reduced()
-            .filter(|p| p.lr.is_finite())
+            .filter(|p| p.lr.is_finite() && (!log || p.lr > 0.0))
             .map(|p| (plot.px(p.step as f64), plot.py(p.lr)))
             .collect();
         let (color, dash) = style(i);
@@ -332,7 +345,9 @@ struct Frame {
     top: f64,
     bottom: f64,
     x: (f64, f64),
+    /// The lr range, as log10 of the values on a log scale.
     y: (f64, f64),
+    log: bool,
 }
 
 impl Frame {
@@ -341,6 +356,7 @@ impl Frame {
     }
 
     fn py(&self, y: f64) -> f64 {
+        let y = if self.log { y.log10() } else { y };
         self.bottom - (y - self.y.0) / (self.y.1 - self.y.0) * (self.bottom - self.top)
     }
 }
@@ -384,8 +400,72 @@ fn y_range(series: &[Series]) -> Result<(f64, f64)> {
     Ok((bottom, top))
 }
 
+/// The log10 range of a log scale: every positive finite value, with 3% of the span
+/// either side; a flat line gets a decade either side.
+fn log_range(series: &[Series]) -> Result<(f64, f64)> {
+    let (lo, hi) = series
+        .iter()
+        .flat_map(Series::reduced)
+        .map(|p| p.lr)
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !hi.is_finite() {
+        return Err(Error::input(
+            "nothing to plot on a log scale (--log-y): every lr is 0, negative, NaN or infinite",
+        ));
+    }
+    let (lo, hi) = (lo.log10(), hi.log10());
+    if hi == lo {
+        return Ok((lo - 1.0, hi + 1.0));
+    }
+    let pad = (hi - lo) * 0.03;
+    Ok((lo - pad, hi + pad))
+}
+
+/// Ticks of a log scale (`range` in log10) with their labels: the powers of ten inside it
+/// (every second, fifth, ... where there are many), or 1, 2 and 5 times them where the range
+/// holds fewer than two. Labels are in one style for the axis: plain where every tick is
+/// from 0.001 to 10000, else `2e-5`.
+fn log_ticks(range: (f64, f64)) -> Vec<(f64, String)> {
+    let (first, last) = (range.0.ceil() as i32, range.1.floor() as i32);
+    let ticks: Vec<(u32, i32)> = if last > first {
+        // At most about 8 labels, at powers that are multiples of a round stride.
+        let stride = [1, 2, 5, 10, 20, 50, 100]
+            .into_iter()
+            .find(|&s| (last - first) / s <= 8)
+            .unwrap_or(200);
+        (first..=last)
+            .filter(|k| k.rem_euclid(stride) == 0)
+            .map(|k| (1, k))
+            .collect()
+    } else {
+        (range.0.floor() as i32..=range.1.ceil() as i32)
+            .flat_map(|k| [1, 2, 5].map(|m| (m, k)))
+            .filter(|&(m, k)| {
+                let log = f64::from(m).log10() + f64::from(k);
+                log >= range.0 && log <= range.1
+            })
+            .collect()
+    };
+    let plain = ticks.iter().all(|&(_, k)| (-3..=4).contains(&k));
+    ticks
+        .into_iter()
+        .map(|(m, k)| {
+            let value: f64 = format!("{m}e{k}").parse().unwrap_or(f64::NAN);
+            let label = match k {
+                _ if !plain => format!("{m}e{k}"),
+                0.. => format!("{m}{}", "0".repeat(k.unsigned_abs() as usize)),
+                _ => format!("0.{}{m}", "0".repeat(k.unsigned_abs() as usize - 1)),
+            };
+            (value, label)
+        })
+        .collect()
+}
+
 /// A tick spacing of 1, 2, 2.5 or 5 times a power of ten that gives about `target` ticks.
-fn nice_step(span: f64, target: f64) -> f64 {
+pub(crate) fn nice_step(span: f64, target: f64) -> f64 {
     let raw = span / target;
     let power = 10f64.powf(raw.log10().floor());
     let fraction = raw / power;
@@ -498,7 +578,7 @@ fn step_label(v: f64, all: &[f64]) -> String {
 }
 
 /// An integer with thousands separated by commas.
-fn grouped(n: u64) -> String {
+pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -646,6 +726,52 @@ mod tests {
     }
 
     #[test]
+    fn log_ticks_are_decades_in_one_style() {
+        let labels = |lo: f64, hi: f64| -> Vec<String> {
+            log_ticks((lo.log10(), hi.log10()))
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect()
+        };
+        assert_eq!(labels(3e-7, 1.1e-3), ["1e-6", "1e-5", "1e-4", "1e-3"]);
+        assert_eq!(labels(0.009, 1.1), ["0.01", "0.1", "1"]);
+        assert_eq!(labels(0.15, 0.6), ["0.2", "0.5"]);
+        assert_eq!(
+            labels(1e-30, 1e10),
+            [
+                "1e-30", "1e-25", "1e-20", "1e-15", "1e-10", "1e-5", "1e0", "1e5", "1e10"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_log_scale_leaves_out_zeros_and_draws_the_rest() -> Result<()> {
+        let s = series("s", "step / steps", 100, 1e-3)?;
+        let options = SvgOptions {
+            log_y: true,
+            ..SvgOptions::default()
+        };
+        let svg = render(&[s], Steps::all(100), &options)?;
+        assert!(svg.contains(">lr (log scale)</text>"));
+        assert!(svg.contains(">1e-5</text>") && svg.contains(">1e-3</text>"));
+        let points = svg.split("points=\"").nth(1).unwrap_or("");
+        let points = &points[..points.find('"').unwrap_or(0)];
+        assert_eq!(points.split(' ').count(), 99, "step 0 (lr 0) is left out");
+        let zero = series("z", "0", 10, 0.1)?;
+        assert_eq!(
+            render(&[zero], Steps::all(10), &options)
+                .err()
+                .map(|e| e.to_string()),
+            Some(
+                "nothing to plot on a log scale (--log-y): every lr is 0, negative, NaN or \
+                 infinite"
+                    .into()
+            )
+        );
+        Ok(())
+    }
+
+    #[test]
     fn extreme_values_scale_in_f64() -> Result<()> {
         for base_lr in [1e300, 1e-300] {
             let s = series("s", "1 - step/steps", 100, base_lr)?;
@@ -662,6 +788,7 @@ mod tests {
             width: 400,
             height: 300,
             title: Some("title".into()),
+            log_y: false,
         };
         let svg = render(&[s], Steps::all(100), &options)?;
         let png = png(&svg)?;

@@ -1,5 +1,6 @@
 //! The human-readable table: `Step | Multiplier | Learning Rate`, in the seed program's
-//! style, values as Python prints them (or rounded with `--digits`).
+//! style, values as Python prints them (or rounded with `--digits`); an absolute schedule's
+//! multiplier reads `absolute`.
 
 use std::io::Write;
 
@@ -21,7 +22,11 @@ pub struct Table {
     digits: Option<usize>,
     step_width: usize,
     multiplier_width: usize,
+    absolute: bool,
 }
+
+/// The multiplier column of an absolute schedule.
+const ABSOLUTE: &str = "absolute";
 
 impl Table {
     /// The table of `schedule` over `steps`: the step column as wide as the last step, the
@@ -41,6 +46,7 @@ impl Table {
                 .len()
                 .max("Step".len()),
             multiplier_width: "Multiplier".len(),
+            absolute: schedule.absolute(),
         };
         let sizing = steps.first_rows(SIZING_ROWS);
         let work = Engine::work(&[schedule], sizing);
@@ -52,7 +58,7 @@ impl Table {
         let widest = |chunk: &crate::engine::Chunk<'_>| {
             chunk
                 .points(0)
-                .map(|p| table.text(p.multiplier).len())
+                .map(|p| table.multiplier(&p).len())
                 .max()
                 .unwrap_or(0)
         };
@@ -67,20 +73,30 @@ impl Table {
     }
 
     /// The table whose columns fit `rows`, the first rows it will write, with steps up to
-    /// `last_step` (for rows that are not a schedule's own steps, such as a run's updates).
-    pub fn fitting(rows: &[Point], last_step: u64, digits: Option<usize>) -> Self {
+    /// `last_step` (for rows that are not a schedule's own steps, such as a run's updates),
+    /// of a schedule that is `absolute` or not.
+    pub fn fitting(rows: &[Point], last_step: u64, digits: Option<usize>, absolute: bool) -> Self {
         let mut table = Table {
             digits,
             step_width: last_step.to_string().len().max("Step".len()),
             multiplier_width: "Multiplier".len(),
+            absolute,
         };
         let widest = rows
             .iter()
-            .map(|p| table.text(p.multiplier).len())
+            .map(|p| table.multiplier(p).len())
             .max()
             .unwrap_or(0);
         table.multiplier_width = table.multiplier_width.max(widest);
         table
+    }
+
+    fn multiplier(&self, p: &Point) -> String {
+        if self.absolute {
+            ABSOLUTE.to_string()
+        } else {
+            self.text(p.multiplier)
+        }
     }
 
     fn text(&self, v: f64) -> String {
@@ -112,7 +128,7 @@ impl Format for Table {
             out,
             "{:>sw$} | {:<mw$} | {}",
             p.step,
-            self.text(p.multiplier),
+            self.multiplier(p),
             self.text(p.lr),
             sw = self.step_width,
             mw = self.multiplier_width

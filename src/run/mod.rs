@@ -20,6 +20,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::config::Location;
 use crate::error::{Error, Result};
 use crate::format::py_repr;
 use crate::schedule::Context;
@@ -227,6 +228,56 @@ pub struct Run {
     /// Warmup ratio, as older transformers (before 5.0), LLaMA-Factory and Axolotl write it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warmup_ratio: Option<f64>,
+    /// The size of each dataset, when `--samples` gives one per dataset of a LLaMA-Factory
+    /// config (`dataset: identity,alpaca_en_demo`), in the config's order; `samples` is then
+    /// their sum.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dataset_sizes: Vec<u64>,
+    /// LLaMA-Factory's data arguments, which turn the datasets into the training set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataArgs>,
+}
+
+/// The keys of LLaMA-Factory's `DataArguments` (hparams/data_args.py) that size the training
+/// set: each dataset is capped at `max_samples` (data/loader.py:157-159), the datasets are
+/// merged by `mix_strategy` (data/data_utils.py:51-82), and `val_size` is split off for
+/// evaluation (data/data_utils.py:109-117).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DataArgs {
+    /// `dataset`, split at commas (data_args.py:148-153).
+    pub datasets: Vec<String>,
+    /// `max_samples`: the cap on each dataset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_samples: Option<u64>,
+    /// `val_size`: a count above 1 (truncated), else a ratio; 0 keeps every sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_size: Option<f64>,
+    /// `mix_strategy` [default: concat].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mix_strategy: Option<String>,
+    /// `interleave_probs` is given: interleaving then draws at random.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interleave_probs: bool,
+    /// `streaming`: the dataset has no length, so the run is `max_steps` updates.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub streaming: bool,
+    /// Samples are packed into sequences (`packing`, or `stage: pt`, which concatenates
+    /// and cuts texts into blocks), so the count the run needs is of packed sequences.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub packed: bool,
+    /// Where the config writes each of these keys, for messages.
+    #[serde(skip)]
+    pub locations: Vec<(String, Location)>,
+}
+
+impl DataArgs {
+    /// Where the config writes `key`.
+    pub fn at(&self, key: &str) -> Option<&Location> {
+        self.locations
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, at)| at)
+    }
 }
 
 /// One derived number and the text that explains it (`/ accum 4 = 32 updates/epoch`).
@@ -255,6 +306,11 @@ pub struct Derivation {
     pub framework: Framework,
     /// The inputs, as given.
     pub inputs: Run,
+    /// The training samples the framework's data pipeline leaves of `--samples`
+    /// (LLaMA-Factory's `max_samples`, dataset mixing and `val_size`); absent when it keeps
+    /// them all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<Quantity>,
     /// Batches (micro-batches) per epoch on each device; absent for a streamed dataset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batches_per_epoch: Option<Quantity>,
@@ -347,6 +403,9 @@ impl Derivation {
     /// the updates made.
     pub fn summary(&self) -> String {
         let mut parts: Vec<&str> = Vec::new();
+        if let Some(q) = &self.samples {
+            parts.push(&q.how);
+        }
         if let Some(q) = &self.batches_per_epoch {
             parts.push(&q.how);
         }

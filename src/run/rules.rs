@@ -1,16 +1,15 @@
 //! Each framework's rules for turning a run into optimizer updates and the scheduler's
 //! `num_warmup_steps` / `num_training_steps`, read from its source (file:line cited on each).
 
-use super::{Derivation, Field, Framework, Layout, Quantity, Run, num};
+use super::{DataArgs, Derivation, Field, Framework, Layout, Quantity, Run, num};
 use crate::error::{Error, Result};
 
 /// Dispatches to the framework's rules after the checks every framework shares.
 pub(super) fn derive(run: &Run) -> Result<Derivation> {
     let common = Common::check(run)?;
     match run.framework {
-        Framework::Transformers | Framework::LlamaFactory => {
-            trainer(run, &common, &Plan::from(run))
-        }
+        Framework::Transformers => trainer(run, &common, &Plan::from(run)),
+        Framework::LlamaFactory => llama_factory(run, &common),
         Framework::Axolotl => axolotl(run, &common),
         Framework::Torchtune => torchtune(run, &common),
         Framework::DeepSpeed => deepspeed(run, &common),
@@ -64,6 +63,14 @@ impl Common {
                 "{} is {}; it must be 0 or more",
                 Field::WarmupSteps.describe(fw),
                 num(w)
+            )));
+        }
+        if run.dataset_sizes.len() > 1 && fw != Framework::LlamaFactory {
+            return Err(Error::input(format!(
+                "{} gives {} sizes, one per dataset of a LLaMA-Factory config; {fw} reads one \
+                 dataset: give its number of samples",
+                Field::Samples.flag(),
+                run.dataset_sizes.len()
             )));
         }
         if let Some(r) = run.warmup_ratio
@@ -242,6 +249,7 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
         return Ok(Derivation {
             framework: fw,
             inputs: run.clone(),
+            samples: None,
             batches_per_epoch: None,
             updates_per_epoch: None,
             total_updates: Quantity::new(
@@ -300,6 +308,7 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
         return Ok(Derivation {
             framework: fw,
             inputs: run.clone(),
+            samples: None,
             batches_per_epoch: Some(batches_q),
             updates_per_epoch: None,
             total_updates: Quantity::new(0, "empty dataloader: 0 updates"),
@@ -378,6 +387,7 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
     Ok(Derivation {
         framework: fw,
         inputs: run.clone(),
+        samples: None,
         batches_per_epoch: Some(batches_q),
         updates_per_epoch: Some(updates_q),
         total_updates: total_q,
@@ -398,6 +408,233 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
             keep_remainder: true,
         },
     })
+}
+
+/// LLaMA-Factory (hiyouga/LLaMA-Factory @ff6d4d12): its data pipeline turns the datasets
+/// into the training set, which the Trainer then runs with the YAML's TrainingArguments.
+fn llama_factory(run: &Run, c: &Common) -> Result<Derivation> {
+    let data = run.data.clone().unwrap_or_default();
+    let plan = Plan::from(run);
+    if run.samples.is_none() {
+        return trainer(run, c, &plan);
+    }
+    if data.streaming {
+        // hparams/parser.py:474-475.
+        if plan.max_steps <= 0 {
+            let at = data
+                .at("streaming")
+                .map_or(String::new(), |at| format!("config {at}: "));
+            return Err(Error::input(format!(
+                "{at}streaming: true gives a dataset without a length, and LLaMA-Factory raises \
+                 \"Please specify `max_steps` in streaming mode.\" (hparams/parser.py:474-475); \
+                 give {}",
+                Field::MaxSteps.describe(run.framework)
+            )));
+        }
+        let streamed = Run {
+            samples: None,
+            ..run.clone()
+        };
+        let mut d = trainer(&streamed, c, &plan)?;
+        d.inputs = run.clone();
+        d.notes.push(
+            "streaming: the dataset has no length, so the Trainer runs max_steps updates and \
+             --samples is not used"
+                .to_string(),
+        );
+        return Ok(d);
+    }
+    let (n, how) = llama_factory_samples(run, &data)?;
+    let effective = Run {
+        samples: Some(n),
+        ..run.clone()
+    };
+    let mut d = trainer(&effective, c, &plan)?;
+    d.inputs = run.clone();
+    d.samples = how.map(|how| Quantity::new(n, how));
+    if data.packed {
+        d.notes.push(
+            "packing: LLaMA-Factory packs the samples into sequences of cutoff_len tokens, so \
+             --samples counts the packed training sequences (max_samples and val_size apply \
+             before packing, to the examples)"
+                .to_string(),
+        );
+    }
+    Ok(d)
+}
+
+/// The training samples LLaMA-Factory's data pipeline leaves: `max_samples` caps each
+/// dataset (data/loader.py:157-159), the datasets are merged (data/data_utils.py:51-82,
+/// `interleave_datasets` as datasets' arrow_dataset.py `_interleave_map_style_datasets`
+/// sizes it without probabilities), and `val_size` goes to evaluation
+/// (data/data_utils.py:109-117, datasets' `train_test_split`: `ceil(test_size * n)` for a
+/// float, the count for an int). Packed samples are counted after all that.
+fn llama_factory_samples(run: &Run, data: &DataArgs) -> Result<(u64, Option<String>)> {
+    let given = run.samples.unwrap_or(0);
+    let names = if data.datasets.is_empty() {
+        "the dataset".to_string()
+    } else {
+        data.datasets.join(", ")
+    };
+    let k = data.datasets.len().max(1);
+    let sizes = if run.dataset_sizes.is_empty() {
+        vec![given]
+    } else {
+        run.dataset_sizes.clone()
+    };
+    let mix = data.mix_strategy.as_deref().unwrap_or("concat");
+    let at = |key: &str| match data.at(key) {
+        Some(at) => format!("config {at}: "),
+        None => String::new(),
+    };
+    if data.packed {
+        if sizes.len() > 1 {
+            return Err(Error::input(format!(
+                "{}packing counts the packed training sequences, which --samples gives as one \
+                 number, not one per dataset",
+                at("dataset")
+            )));
+        }
+        return Ok((given, None));
+    }
+    if sizes.len() > 1 && sizes.len() != k {
+        return Err(Error::input(format!(
+            "{}--samples gives {} sizes, and \"dataset\" names {k} ({names})",
+            at("dataset"),
+            sizes.len()
+        )));
+    }
+    if sizes.len() == 1 && k > 1 {
+        let why = if data.max_samples.is_some() {
+            Some("\"max_samples\" caps each of them (data/loader.py:157-159)".to_string())
+        } else if mix != "concat" {
+            Some(format!("\"mix_strategy\" {mix} mixes them by their sizes"))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let example = vec!["N"; k]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{n}{}", i + 1))
+                .collect::<Vec<_>>()
+                .join(",");
+            return Err(Error::input(format!(
+                "{}\"dataset\" names {k} datasets ({names}), and {why}: give each one's size, \
+                 --samples {example} in that order",
+                at("dataset")
+            )));
+        }
+        // Concatenated whole: the total is what was given.
+    }
+    let capped: Vec<u64> = sizes
+        .iter()
+        .map(|&s| data.max_samples.map_or(s, |m| s.min(m)))
+        .collect();
+    let terms: Vec<String> = sizes
+        .iter()
+        .map(|s| match data.max_samples {
+            Some(m) => format!("min({s}, {m})"),
+            None => s.to_string(),
+        })
+        .collect();
+    let mut parts = Vec::new();
+    let merged = if capped.len() == 1 {
+        if let Some(m) = data.max_samples {
+            parts.push(format!(
+                "max_samples {m}: {} = {} samples",
+                terms[0], capped[0]
+            ));
+        }
+        capped[0]
+    } else {
+        let prefix = data
+            .max_samples
+            .map_or(String::new(), |m| format!("max_samples {m}: "));
+        let count = capped.len() as u64;
+        let (n, text) = match mix {
+            "concat" => {
+                let n = capped.iter().try_fold(0u64, |a, &b| a.checked_add(b));
+                (n, terms.join(" + "))
+            }
+            _ if data.interleave_probs => {
+                return Err(Error::input(format!(
+                    "{}\"interleave_probs\" draws the mixed samples at random, so their number \
+                     is not known before the run; lrsched sizes concatenated datasets and \
+                     interleaving without probabilities",
+                    at("interleave_probs")
+                )));
+            }
+            // arrow_dataset.py: min(lengths) rows of each (first_exhausted).
+            "interleave_under" => (
+                capped.iter().min().and_then(|m| m.checked_mul(count)),
+                format!("interleave_under {count} x min({})", terms.join(", ")),
+            ),
+            // arrow_dataset.py: max(lengths) rows of each, cycling (all_exhausted).
+            "interleave_over" => (
+                capped.iter().max().and_then(|m| m.checked_mul(count)),
+                format!("interleave_over {count} x max({})", terms.join(", ")),
+            ),
+            // arrow_dataset.py: every row once (all_exhausted_without_replacement).
+            _ => (
+                capped.iter().try_fold(0u64, |a, &b| a.checked_add(b)),
+                format!("interleave_once {}", terms.join(" + ")),
+            ),
+        };
+        let n = n.ok_or_else(|| Error::input("--samples: the datasets' sizes overflow"))?;
+        parts.push(format!("{prefix}{text} = {n} samples ({names})"));
+        n
+    };
+    let val = data.val_size.unwrap_or(0.0);
+    let train = if val > 1e-6 {
+        let err = |message: String| {
+            Error::input(format!(
+                "{}\"val_size\" {} splits {merged} samples with datasets' train_test_split, \
+                 which raises ValueError: {message}",
+                at("val_size"),
+                num(val)
+            ))
+        };
+        // data_utils.py:114: int(val_size) if val_size > 1 else val_size.
+        let (test, how) = if val > 1.0 {
+            let t = val.trunc() as u64;
+            if merged > 0 && t >= merged {
+                return Err(err(format!(
+                    "test_size={t} should be either positive and smaller than the number of \
+                     samples {merged} or a float in the (0, 1) range"
+                )));
+            }
+            (t, format!("{merged} - {t}"))
+        } else {
+            if val >= 1.0 {
+                return Err(err(format!(
+                    "test_size={} should be either positive and smaller than the number of \
+                     samples {merged} or a float in the (0, 1) range",
+                    crate::format::py_repr(val)
+                )));
+            }
+            let t = ceil_steps(val * merged as f64, "val_size x samples")?;
+            (t, format!("{merged} - ceil({} x {merged})", num(val)))
+        };
+        // An empty dataset is returned whole (arrow_dataset.py: `if len(self) == 0`).
+        let train = merged.saturating_sub(test);
+        if merged > 0 && train == 0 {
+            return Err(err(format!(
+                "With n_samples={merged}, test_size={} and train_size=None, the resulting \
+                 train set will be empty. Adjust any of the aforementioned parameters.",
+                crate::format::py_repr(val)
+            )));
+        }
+        parts.push(format!(
+            "val_size {}: {how} = {train} training samples",
+            num(val)
+        ));
+        train
+    } else {
+        merged
+    };
+    let how = (!parts.is_empty()).then(|| parts.join("; "));
+    Ok((train, how))
 }
 
 /// `TrainingArguments.get_warmup_steps(max_steps)` (training_args.py:2154-2161):
@@ -624,6 +861,7 @@ fn torchtune(run: &Run, c: &Common) -> Result<Derivation> {
     Ok(Derivation {
         framework: fw,
         inputs: run.clone(),
+        samples: None,
         batches_per_epoch: Some(Quantity::new(batches, how)),
         updates_per_epoch: Some(Quantity::new(updates, updates_how)),
         total_updates: Quantity::new(
@@ -665,6 +903,7 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
         Ok(Derivation {
             framework: fw,
             inputs: run.clone(),
+            samples: None,
             batches_per_epoch: None,
             updates_per_epoch: None,
             total_updates: Quantity::new(m, format!("max_steps {m} = {m} updates")),
@@ -724,6 +963,7 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
     Ok(Derivation {
         framework: fw,
         inputs: run.clone(),
+        samples: None,
         batches_per_epoch: Some(Quantity::new(batches, how)),
         updates_per_epoch: Some(Quantity::new(
             batches / c.accum,
@@ -763,6 +1003,7 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
         Ok(Derivation {
             framework: fw,
             inputs: run.clone(),
+            samples: None,
             batches_per_epoch: None,
             updates_per_epoch: None,
             total_updates: Quantity::new(m, format!("max_steps {m} = {m} updates")),
@@ -838,6 +1079,7 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
     Ok(Derivation {
         framework: fw,
         inputs: run.clone(),
+        samples: None,
         batches_per_epoch: Some(Quantity::new(batches, how)),
         updates_per_epoch: Some(Quantity::new(
             updates,

@@ -44,11 +44,15 @@ pub enum Runtime {
     /// with `step_with_optimizer = false` it steps on every call, which a loop inside
     /// `accelerator.accumulate` makes once per micro-batch.
     Accelerate {
-        /// `AcceleratorState().num_processes`.
+        /// `AcceleratorState().num_processes` (scheduler.py:75-76).
         processes: u64,
-        /// `Accelerator(split_batches=True)`.
+        /// `Accelerator(split_batches=True)` (`--split-batches`): one step per update
+        /// (scheduler.py:69-71), as `prepare_scheduler` hands the Accelerator's setting on
+        /// (accelerator.py:2809-2814).
         split_batches: bool,
-        /// `Accelerator(step_scheduler_with_optimizer=...)` [default: true].
+        /// `Accelerator(step_scheduler_with_optimizer=...)` [default: true]
+        /// (`--step-scheduler-with-optimizer false`): false steps on every call, whether or
+        /// not the optimizer stepped (scheduler.py:55-58).
         step_with_optimizer: bool,
     },
     /// A DeepSpeed engine stepping its scheduler in `_take_model_step`
@@ -61,9 +65,11 @@ pub enum Runtime {
     },
     /// PyTorch Lightning's loop (loops/training_epoch_loop.py:358-362, 456-509).
     Lightning {
-        /// `interval`: `"epoch"` by default.
+        /// `interval` (`--interval`): `"epoch"` by default (utilities/types.py:86).
         interval: Interval,
-        /// `frequency` [default: 1].
+        /// `frequency` (`--frequency`) [default: 1] (utilities/types.py:88): a step when
+        /// the epoch's or the batch's 1-based index divides by it
+        /// (training_epoch_loop.py:482-486).
         frequency: u64,
     },
 }
@@ -99,9 +105,10 @@ pub static RULES: &[RuntimeRule] = &[
         name: "accelerate",
         rule: "scheduler passed to accelerator.prepare: each update steps it num_processes \
                times (update u uses step u x P; OneCycleLR stops at total_steps), once with \
-               split_batches=True; with step_scheduler_with_optimizer=False every call steps \
-               it (once per micro-batch inside accelerator.accumulate)",
-        source: "accelerate 1.15 scheduler.py:54-82",
+               split_batches=True (--split-batches); with step_scheduler_with_optimizer=False \
+               (--step-scheduler-with-optimizer false) every call steps it (once per \
+               micro-batch inside accelerator.accumulate)",
+        source: "accelerate 1.15 scheduler.py:54-82, accelerator.py:2809-2814",
     },
     RuntimeRule {
         name: "deepspeed",
@@ -112,9 +119,11 @@ pub static RULES: &[RuntimeRule] = &[
     RuntimeRule {
         name: "lightning",
         rule: "interval='epoch' (the default): the lr changes once per epoch, update u of \
-               epoch e uses step floor(e / frequency); interval='step': a step after each \
-               update whose last batch_idx+1 is a multiple of frequency",
-        source: "lightning 2.6 loops/training_epoch_loop.py:358-362, 456-509; utilities/types.py:86",
+               epoch e uses step floor(e / frequency); interval='step' (--interval step): a \
+               step after each update whose last batch_idx+1 is a multiple of frequency \
+               (--frequency N); LightningCLI's own configure_optimizers sets neither",
+        source: "lightning 2.6 loops/training_epoch_loop.py:358-362, 456-509; \
+                 utilities/types.py:86-88; core/optimizer.py:269-273; cli.py:664-682",
     },
 ];
 
@@ -137,7 +146,92 @@ pub fn write_rules(out: &mut dyn Write, width: usize) -> Result<()> {
     Ok(())
 }
 
+impl Interval {
+    /// The interval `name` names, as Lightning accepts it ("step" or "epoch",
+    /// core/optimizer.py:269-273).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "epoch" => Ok(Interval::Epoch),
+            "step" => Ok(Interval::Step),
+            _ => Err(Error::input(format!(
+                "the lightning interval must be \"step\" or \"epoch\", not \"{name}\" \
+                 (Lightning raises MisconfigurationException)"
+            ))),
+        }
+    }
+}
+
+/// What the command line says about a runtime beyond its name: accelerate's
+/// `Accelerator(split_batches=..., step_scheduler_with_optimizer=...)` and Lightning's
+/// `lr_scheduler_config` `interval` and `frequency`. `None` leaves the runtime's default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--split-batches`.
+    pub split_batches: Option<bool>,
+    /// `--step-scheduler-with-optimizer`.
+    pub step_scheduler_with_optimizer: Option<bool>,
+    /// `--interval`.
+    pub interval: Option<Interval>,
+    /// `--frequency`.
+    pub frequency: Option<u64>,
+}
+
 impl Runtime {
+    /// The runtime with `options` applied; an option of another runtime is an error, as it
+    /// would change nothing.
+    pub fn with(mut self, options: &Options) -> Result<Self> {
+        let refuse = |flag: &str, needs: &str, runtime: &Runtime| {
+            Err(Error::input(format!(
+                "{flag} applies to --runtime {needs}, not {}",
+                runtime.name()
+            )))
+        };
+        match &mut self {
+            Runtime::Accelerate {
+                split_batches,
+                step_with_optimizer,
+                ..
+            } => {
+                if let Some(value) = options.split_batches {
+                    *split_batches = value;
+                }
+                if let Some(value) = options.step_scheduler_with_optimizer {
+                    *step_with_optimizer = value;
+                }
+            }
+            other => {
+                if options.split_batches.is_some() {
+                    return refuse("--split-batches", "accelerate", other);
+                }
+                if options.step_scheduler_with_optimizer.is_some() {
+                    return refuse("--step-scheduler-with-optimizer", "accelerate", other);
+                }
+            }
+        }
+        match &mut self {
+            Runtime::Lightning {
+                interval,
+                frequency,
+            } => {
+                if let Some(value) = options.interval {
+                    *interval = value;
+                }
+                if let Some(value) = options.frequency {
+                    *frequency = value;
+                }
+            }
+            other => {
+                if options.interval.is_some() {
+                    return refuse("--interval", "lightning", other);
+                }
+                if options.frequency.is_some() {
+                    return refuse("--frequency", "lightning", other);
+                }
+            }
+        }
+        Ok(self)
+    }
+
     /// The names `--runtime` accepts.
     pub const NAMES: [&'static str; 5] = ["torch", "hf", "accelerate", "deepspeed", "lightning"];
 

@@ -705,3 +705,105 @@ fn extreme_inputs_give_errors_or_numbers_never_a_panic() {
         }
     }
 }
+
+fn llama_factory(n: u64, data: DataArgs) -> Run {
+    Run {
+        data: Some(data),
+        ..run(Framework::LlamaFactory, n, 4, 1, 1.0)
+    }
+}
+
+#[test]
+fn llama_factory_caps_merges_and_splits_as_its_loader_does() {
+    let data = DataArgs {
+        datasets: vec!["a".into()],
+        max_samples: Some(100),
+        val_size: Some(0.1),
+        ..DataArgs::default()
+    };
+    // min(250, 100) = 100, ceil(0.1 x 100) = 10 for evaluation: 90 samples, 23 batches.
+    let d = llama_factory(250, data).derive().unwrap();
+    assert_eq!(d.samples.as_ref().map(|q| q.value), Some(90));
+    assert_eq!(d.batches_per_epoch.as_ref().map(|q| q.value), Some(23));
+    assert_eq!(
+        d.summary(),
+        "max_samples 100: min(250, 100) = 100 samples; val_size 0.1: 100 - ceil(0.1 x 100) = \
+         90 training samples; 90 samples / (4 x 1) = 23 batches/epoch; / accum 1 = 23 \
+         updates/epoch; x 1 epoch = 23 updates; no warmup"
+    );
+    // The inputs stay as given; only the samples the Trainer sees change.
+    assert_eq!(d.inputs.samples, Some(250));
+    // A float val_size is a ratio rounded up (datasets' train_test_split).
+    let data = DataArgs {
+        val_size: Some(0.15),
+        ..DataArgs::default()
+    };
+    let d = llama_factory(10, data).derive().unwrap();
+    assert_eq!(d.samples.map(|q| q.value), Some(8));
+    // Several datasets, each capped, concatenated.
+    let d = Run {
+        dataset_sizes: vec![50, 500],
+        ..llama_factory(
+            550,
+            DataArgs {
+                datasets: vec!["a".into(), "b".into()],
+                max_samples: Some(100),
+                ..DataArgs::default()
+            },
+        )
+    }
+    .derive()
+    .unwrap();
+    assert_eq!(d.samples.map(|q| q.value), Some(150));
+}
+
+#[test]
+fn runtime_options_apply_to_their_runtime() {
+    use super::runtime::Options;
+    let accelerate = Runtime::named("accelerate", 4)
+        .unwrap()
+        .with(&Options {
+            split_batches: Some(true),
+            step_scheduler_with_optimizer: Some(false),
+            ..Options::default()
+        })
+        .unwrap();
+    assert_eq!(
+        accelerate,
+        Runtime::Accelerate {
+            processes: 4,
+            split_batches: true,
+            step_with_optimizer: false
+        }
+    );
+    let lightning = Runtime::named("lightning", 1)
+        .unwrap()
+        .with(&Options {
+            interval: Some(Interval::parse("step").unwrap()),
+            frequency: Some(3),
+            ..Options::default()
+        })
+        .unwrap();
+    assert_eq!(
+        lightning,
+        Runtime::Lightning {
+            interval: Interval::Step,
+            frequency: 3
+        }
+    );
+    assert_eq!(
+        Runtime::Hf
+            .with(&Options {
+                frequency: Some(2),
+                ..Options::default()
+            })
+            .unwrap_err()
+            .to_string(),
+        "--frequency applies to --runtime lightning, not hf"
+    );
+    assert_eq!(
+        Interval::parse("batch").unwrap_err().to_string(),
+        "the lightning interval must be \"step\" or \"epoch\", not \"batch\" (Lightning raises \
+         MisconfigurationException)"
+    );
+}

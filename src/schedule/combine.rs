@@ -260,7 +260,7 @@ impl Schedule for ExprSchedule {
             .unwrap_or(usize::MAX)
             .min(out.len());
         let (warming, rest) = out.split_at_mut(warm);
-        for (step, point) in (from..).zip(warming.iter_mut()) {
+        for (step, point) in (from..=u64::MAX).zip(warming.iter_mut()) {
             *point = Point::from_multiplier(step, warmup_multiplier(step, ctx.warmup), ctx.base_lr);
         }
         let start = from + warm as u64;
@@ -269,7 +269,7 @@ impl Schedule for ExprSchedule {
             let first = start + (k * multipliers.len()) as u64;
             let m = &mut multipliers[..chunk.len()];
             self.function.fill(first, m);
-            for ((step, point), m) in (first..).zip(chunk.iter_mut()).zip(m.iter()) {
+            for ((step, point), m) in (first..=u64::MAX).zip(chunk.iter_mut()).zip(m.iter()) {
                 *point = Point::from_multiplier(step, *m, ctx.base_lr);
             }
         }

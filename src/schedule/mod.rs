@@ -106,7 +106,7 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     /// Fills `out` with the points of steps `from, from + 1, ...` by random access. One call
     /// a batch instead of one a step: inside, `at` is a direct call the compiler can inline.
     fn fill(&self, from: u64, out: &mut [Point]) {
-        for (step, point) in (from..).zip(out.iter_mut()) {
+        for (step, point) in (from..=u64::MAX).zip(out.iter_mut()) {
             *point = self.at(step);
         }
     }
@@ -140,6 +140,14 @@ pub trait Schedule: Send + Sync + fmt::Debug {
     fn momentum(&self, step: u64) -> Option<f64> {
         let _ = step;
         None
+    }
+
+    /// True when the schedule sets the lr itself and never reads the optimizer's
+    /// (`--base-lr`): torch's `CyclicLR` and `OneCycleLR`, DeepSpeed's absolute classes,
+    /// Megatron and nanoGPT given their peak lr, optax and Keras. Its multiplier
+    /// `lr / base_lr` is then a meaningless ratio, so the outputs say "absolute" instead.
+    fn absolute(&self) -> bool {
+        false
     }
 
     /// Why evaluation stops at `step`, for a schedule whose home library raises there (a

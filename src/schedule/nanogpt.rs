@@ -35,6 +35,8 @@ struct GetLr {
     warmup_iters: f64,
     lr_decay_iters: f64,
     optimizer_lr: f64,
+    /// `learning_rate` was given (else it is the optimizer's lr).
+    absolute: bool,
     /// What Python raises at [`GetLr::failure`], if anything.
     raises: Option<String>,
 }
@@ -74,6 +76,10 @@ impl Schedule for GetLr {
         Point::from_lr(step, lr, self.optimizer_lr)
     }
 
+    fn absolute(&self) -> bool {
+        self.absolute
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         self.failure().map(|step| step.saturating_sub(1))
     }
@@ -99,6 +105,7 @@ fn build_get_lr(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     let int_decay = !matches!(params.value("lr_decay_iters"), Some(Value::Float(_)));
     let mut schedule = GetLr {
         learning_rate: params.opt_float("learning_rate")?.unwrap_or(ctx.base_lr),
+        absolute: params.opt_float("learning_rate")?.is_some(),
         min_lr: params.float("min_lr")?,
         warmup_iters,
         lr_decay_iters: params
@@ -193,6 +200,7 @@ mod tests {
             warmup_iters: w,
             lr_decay_iters: d,
             optimizer_lr: 1.0,
+            absolute: true,
             raises: None,
         };
         assert_eq!(at(5.0, 5.0).failure(), Some(5));

@@ -25,8 +25,10 @@ pub enum ParamKind {
     /// A Python int or float, kept apart: for a library that checks `isinstance(x, int)`
     /// (`3` is an int, `3.0` a float).
     Number,
-    /// Any string, for a library that accepts any and decides later what it means.
-    Text,
+    /// Any string, for a library that accepts any and decides later what it means; the
+    /// strings it knows (empty when it knows none), which `lrsched list` shows and shell
+    /// completion offers.
+    Text(&'static [&'static str]),
     /// A list of Python numbers: `1.0,0.5,0.1` or `[1.0, 0.5, 0.1]`.
     NumberList,
     /// A Python dict of numbers: `100:0.5,200:0.1` or `{100: 0.5, 200: 0.1}`, in the order
@@ -43,9 +45,18 @@ impl ParamKind {
             ParamKind::IntList => "a comma-separated list of integers".into(),
             ParamKind::Choice(options) => format!("one of {}", options.join(", ")),
             ParamKind::Number => "a number".into(),
-            ParamKind::Text => "a string".into(),
+            ParamKind::Text(_) => "a string".into(),
             ParamKind::NumberList => "a comma-separated list of numbers".into(),
             ParamKind::NumberMap => "a comma-separated list of KEY:VALUE numbers".into(),
+        }
+    }
+
+    /// The strings a [`ParamKind::Choice`] allows, or those a [`ParamKind::Text`] knows;
+    /// empty for the other kinds.
+    pub fn values(self) -> &'static [&'static str] {
+        match self {
+            ParamKind::Choice(values) | ParamKind::Text(values) => values,
+            _ => &[],
         }
     }
 
@@ -58,7 +69,7 @@ impl ParamKind {
             ParamKind::IntList => "int list",
             ParamKind::Choice(_) => "choice",
             ParamKind::Number => "number",
-            ParamKind::Text => "str",
+            ParamKind::Text(_) => "str",
             ParamKind::NumberList => "list",
             ParamKind::NumberMap => "dict",
         }
@@ -272,7 +283,7 @@ fn parse_text(spec: &ParamSpec, text: &str) -> Option<Value> {
                 .contains(&unquoted)
                 .then(|| Value::Str(unquoted.to_string()))
         }
-        ParamKind::Text => Some(Value::Str(
+        ParamKind::Text(_) => Some(Value::Str(
             text.trim_matches(|c| c == '\'' || c == '"').to_string(),
         )),
         ParamKind::Number => parse_number(text),
@@ -441,8 +452,18 @@ impl Params {
                 None => spec.default_value(),
                 Some(Some(v)) => Some(v),
                 Some(None) => {
+                    let suggestion = match (spec.kind, raw) {
+                        (ParamKind::Choice(values), Raw::Text(text)) => did_you_mean(
+                            text.trim_matches(|c| c == '\'' || c == '"'),
+                            values.iter().copied(),
+                        ),
+                        (ParamKind::Choice(values), Raw::Json(Json::String(text))) => {
+                            did_you_mean(text, values.iter().copied())
+                        }
+                        _ => String::new(),
+                    };
                     return Err(Error::input(format!(
-                        "{schedule} parameter {key}={raw} is not {}",
+                        "{schedule} parameter {key}={raw} is not {}{suggestion}",
                         spec.kind.describe()
                     )));
                 }
@@ -657,6 +678,11 @@ mod tests {
         assert_eq!(
             err(&[("T_max", "1"), ("mode", "sideways")]),
             "X parameter mode=sideways is not one of triangular, exp_range"
+        );
+        assert_eq!(
+            err(&[("T_max", "1"), ("mode", "'triangel'")]),
+            "X parameter mode='triangel' is not one of triangular, exp_range; did you mean \
+             'triangular'?"
         );
     }
 

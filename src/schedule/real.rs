@@ -254,6 +254,10 @@ impl<C: Curve> Schedule for Absolute<C> {
         };
         Point::from_lr(step, lr, self.optimizer_lr)
     }
+
+    fn absolute(&self) -> bool {
+        true
+    }
 }
 
 /// An exponent as Python holds it: an int is `lax.integer_pow` (repeated multiplication),

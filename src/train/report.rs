@@ -8,8 +8,9 @@ use super::model::InitSource;
 use super::{Diverged, Divergence, Linear, Row, Settings, Training};
 use crate::description::Description;
 use crate::error::Result;
-use crate::format::{push_int, push_json_number, push_shortest};
+use crate::format::{push_int, push_json_number, push_repr, significant};
 use crate::output::{Format, Stream};
+use crate::schedule::Schedule;
 
 /// Which learning rate a row shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,16 +71,61 @@ pub fn write_training(
 /// The demo's table: `Step | Learning Rate | Loss`, then one row per step formatted as
 /// Python's `f'{step:4d} | {lr:.4f} | {loss:.4f}'`, and a last line with the trained
 /// weights and bias. With [`LrColumn::Next`] the last line is left out, so that the output
-/// is exactly what the PyTorch loop prints.
+/// is exactly what the PyTorch loop prints. [`Table::rounded`] writes the numbers to a
+/// number of significant digits instead, which keeps small learning rates readable (the
+/// demo's `.4f` shows 3e-4 as `0.0003` and 2e-5 as `0.0000`).
 #[derive(Clone, Copy, Debug)]
 pub struct Table {
     lr: LrColumn,
+    rounded: Option<Rounded>,
 }
 
+/// `--digits`: significant digits, and the width of the Learning Rate column.
+#[derive(Clone, Copy, Debug)]
+struct Rounded {
+    digits: usize,
+    lr_width: usize,
+}
+
+/// Rows that size the Learning Rate column, as `lrsched table` sizes its columns; a longer
+/// value further down pushes its row's `|` right.
+const SIZING_ROWS: usize = 1024;
+
 impl Table {
-    /// The table, showing `lr`.
+    /// The demo's table, showing `lr`.
     pub fn new(lr: LrColumn) -> Self {
-        Table { lr }
+        Table { lr, rounded: None }
+    }
+
+    /// The table with every number rounded to `digits` significant digits (as `lrsched
+    /// table --digits`), the Learning Rate column as wide as its first rows over `steps`
+    /// steps of `schedule` need.
+    pub fn rounded(lr: LrColumn, digits: usize, schedule: &dyn Schedule, steps: u64) -> Self {
+        let first = match lr {
+            LrColumn::Used => 0,
+            LrColumn::Next => 1,
+        };
+        let rows = usize::try_from(steps)
+            .unwrap_or(usize::MAX)
+            .min(SIZING_ROWS);
+        let lr_width = schedule
+            .points(first)
+            .take(rows)
+            .map(|p| significant(p.lr, digits).len())
+            .chain(["Learning Rate".len()])
+            .max()
+            .unwrap_or(0);
+        Table {
+            lr,
+            rounded: Some(Rounded { digits, lr_width }),
+        }
+    }
+
+    fn number(&self, v: f64) -> String {
+        match self.rounded {
+            Some(r) => significant(v, r.digits),
+            None => fixed4(v),
+        }
     }
 }
 
@@ -101,27 +147,33 @@ impl Format for Table {
     type End = Ending;
 
     fn header(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"Step | Learning Rate | Loss\n");
+        let width = self.rounded.map_or(0, |r| r.lr_width);
+        let _ = writeln!(out, "Step | {:<width$} | Loss", "Learning Rate");
     }
 
     fn row(&self, row: &Row, _first: bool, out: &mut Vec<u8>) {
+        let width = self.rounded.map_or(0, |r| r.lr_width);
         let _ = writeln!(
             out,
-            "{:4} | {} | {}",
+            "{:4} | {:<width$} | {}",
             row.step,
-            fixed4(self.lr.of(row)),
-            fixed4(f64::from(row.loss))
+            self.number(self.lr.of(row)),
+            self.number(f64::from(row.loss))
         );
     }
 
     fn footer(&self, end: &Ending, out: &mut Vec<u8>) {
         if let (Ending::Trained(model), LrColumn::Used) = (end, self.lr) {
-            let weights: Vec<String> = model.weight.iter().map(|&w| fixed4(f64::from(w))).collect();
+            let weights: Vec<String> = model
+                .weight
+                .iter()
+                .map(|&w| self.number(f64::from(w)))
+                .collect();
             let _ = writeln!(
                 out,
                 "Final weight: [{}] bias: {}",
                 weights.join(", "),
-                fixed4(f64::from(model.bias))
+                self.number(f64::from(model.bias))
             );
         }
     }
@@ -152,9 +204,9 @@ impl Format for Csv {
     fn row(&self, row: &Row, _first: bool, out: &mut Vec<u8>) {
         push_int(out, row.step);
         out.push(b',');
-        push_shortest(out, self.lr.of(row));
+        push_repr(out, self.lr.of(row));
         out.push(b',');
-        push_shortest(out, f64::from(row.loss));
+        push_repr(out, f64::from(row.loss));
         out.push(b'\n');
     }
 
@@ -223,7 +275,7 @@ impl Format for Json {
         for (key, value) in &self.head {
             let _ = serde_json::to_writer(&mut *out, key);
             out.push(b':');
-            let _ = serde_json::to_writer(&mut *out, value);
+            out.extend_from_slice(crate::format::json_compact(value).as_bytes());
             out.push(b',');
         }
         out.extend_from_slice(b"\"rows\":[");

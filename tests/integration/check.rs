@@ -166,7 +166,8 @@ FAILED: a negative lr
 fn check_takes_one_schedule() {
     rejects(
         &["check", "--expr", "1", "--expr", "2"],
-        "check shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+        "check shows one schedule; give at most one --config (or TrainingArguments and their \
+         DeepSpeed config), one --schedule and one --expr (lrsched plot overlays several)",
     );
 }
 
@@ -266,8 +267,7 @@ fn configs_from_stdin_with_a_bom_or_in_toml() {
         ));
     rejects(
         &["check", "--config", "-", "--config", "-"],
-        "check shows one schedule; give at most one --config and one --expr (lrsched plot \
-         overlays several)",
+        "--config - reads stdin, which can be given only once",
     );
     lrsched()
         .args(["plot", "--config", "-", "--config", "-"])

@@ -69,7 +69,7 @@ fn table_every_and_digits() {
 }
 
 #[test]
-fn csv_has_a_header_and_round_trip_floats() {
+fn csv_has_a_header_and_python_repr_floats() {
     lrsched()
         .args(["csv", "--warmup", "3", "--steps", "5", "--base-lr", "3e-4"])
         .assert()
@@ -77,7 +77,7 @@ fn csv_has_a_header_and_round_trip_floats() {
         .stdout(
             "step,multiplier,lr
 0,0.0,0.0
-1,0.3333333333333333,0.00009999999999999999
+1,0.3333333333333333,9.999999999999999e-05
 2,0.6666666666666666,0.00019999999999999998
 3,1.0,0.0003
 4,1.0,0.0003
@@ -194,7 +194,8 @@ fn bad_input_exits_2_with_one_message() {
     );
     rejects(
         &["table", "--expr", "1", "--expr", "2"],
-        "table shows one schedule; give at most one --config and one --expr (lrsched plot overlays several)",
+        "table shows one schedule; give at most one --config (or TrainingArguments and their \
+         DeepSpeed config), one --schedule and one --expr (lrsched plot overlays several)",
     );
     rejects(
         &["csv", "--config", "/nonexistent/lr.json"],
@@ -245,42 +246,35 @@ fn a_closed_pipe_ends_quietly() {
     closes_quietly(&["table", "--steps", "100000000"]);
 }
 
+/// The last steps a u64 counts: evaluating them must not overflow past step 2^64 - 1.
 #[test]
-fn plot_draws_braille_with_a_legend() {
+fn the_last_steps_of_a_u64_are_written() {
     lrsched()
         .args([
-            "plot", "--warmup", "20", "--steps", "60", "--width", "50", "--height", "4", "--color",
-            "never",
+            "csv",
+            "--steps",
+            "18446744073709551615",
+            "--from",
+            "18446744073709551613",
         ])
         .assert()
         .success()
-        .stdout(
-            "lr:  constant_with_warmup (warmup 20)
-⡁⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⡠⠤⠊⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠁ 0.1
-⠄⠀⠀⠀⠀⠀⠀⢀⠤⠔⠉⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
-⠂⠀⠀⠀⡠⠤⠒⠁⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
-⣁⡠⠔⠊⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀⠀
-⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠈⠀⠁⠀ 0.0
-0                                     59
-                  step
-",
-        );
-}
-
-#[test]
-fn plot_colours_only_when_asked_or_on_a_terminal() {
-    let plain = lrsched()
-        .args(["plot", "--steps", "10", "--width", "40"])
-        .output()
-        .unwrap();
-    assert!(!plain.stdout.contains(&0x1b), "no escapes into a pipe");
-    let colored = lrsched()
+        .stdout("step,multiplier,lr\n18446744073709551613,1.0,0.1\n18446744073709551614,1.0,0.1\n");
+    lrsched()
         .args([
-            "plot", "--steps", "10", "--width", "40", "--color", "always",
+            "csv",
+            "--expr",
+            "1",
+            "--warmup",
+            "2",
+            "--steps",
+            "18446744073709551615",
+            "--from",
+            "18446744073709551614",
         ])
-        .output()
-        .unwrap();
-    assert!(colored.stdout.contains(&0x1b));
+        .assert()
+        .success()
+        .stdout("step,multiplier,lr\n18446744073709551614,1.0,0.1\n");
 }
 
 #[test]
@@ -694,4 +688,120 @@ fn a_long_replay_sizes_the_table_without_a_second_replay() {
    2 | 0.25       | 0.025
 ",
         );
+}
+/// `list NAME` shows the strings a choice parameter takes (and those a string parameter's
+/// library knows); a mistyped one is refused with the closest.
+#[test]
+fn choice_parameters_list_their_values_and_suggest_on_a_typo() {
+    let one_cycle = stdout(&["list", "OneCycleLR"]);
+    assert!(
+        one_cycle.contains(
+            "  anneal_strategy   choice    'cos'     shape of each phase
+                                        values: cos, linear
+"
+        ),
+        "{one_cycle}"
+    );
+    let ds = stdout(&["list", "deepspeed:WarmupLR"]);
+    assert!(
+        ds.contains(
+            "warning\n                                         known values: log, linear\n"
+        ),
+        "{ds}"
+    );
+    // Every parameter with values, in every schedule's detail and in the Markdown table.
+    let markdown = stdout(&["list", "--markdown"]);
+    for entry in lrsched::schedule::registry::entries() {
+        let detail = stdout(&["list", &entry.qualified()]);
+        let flat = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        for p in entry.params {
+            let values = p.kind.values();
+            if values.is_empty() {
+                continue;
+            }
+            let listed = format!("values: {}", values.join(", "));
+            assert!(flat.contains(&listed), "{entry}: {}: {listed}", p.name);
+            let row = markdown
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{entry}` |")))
+                .unwrap();
+            assert!(
+                row.contains(&format!("`{}={}` (", p.name, p.default_text()))
+                    && row.contains(&listed),
+                "{row}"
+            );
+        }
+    }
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "OneCycleLR",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "anneal_strategy=cosine",
+        ],
+        "OneCycleLR parameter anneal_strategy=cosine is not one of cos, linear; did you mean 'cos'?",
+    );
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "CyclicLR",
+            "--set",
+            "base_lr=0.1",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "mode=triangel",
+        ],
+        "CyclicLR parameter mode=triangel is not one of triangular, triangular2, exp_range; did \
+         you mean 'triangular'?",
+    );
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "CyclicLR",
+            "--set",
+            "base_lr=0.1",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "mode=sawtooth",
+        ],
+        "CyclicLR parameter mode=sawtooth is not one of triangular, triangular2, exp_range",
+    );
+    let config = crate::scratch::TempFile::new(
+        "c.json",
+        r#"{"schedule": "OneCycleLR", "params": {"max_lr": 1, "anneal_strategy": "Linear"}}"#,
+    );
+    rejects(
+        &["csv", "--config", config.to_str().unwrap()],
+        &format!(
+            "config {}:1:52: OneCycleLR parameter anneal_strategy=\"Linear\" is not one of cos, \
+             linear; did you mean 'linear'?",
+            config.display()
+        ),
+    );
+    rejects(
+        &[
+            "csv",
+            "--schedule",
+            "megatron:WSD",
+            "--set",
+            "max_lr=1",
+            "--set",
+            "wsd_decay_steps=10",
+            "--set",
+            "lr_wsd_decay_style=cosin",
+            "--steps",
+            "20",
+        ],
+        "megatron:WSD lr_wsd_decay_style=cosin: Megatron raises AssertionError (`assert coeff \
+         is not None`) at step 11, where the anneal starts, within --steps 20: \
+         lr_wsd_decay_style must be linear, cosine, exponential or minus_sqrt; did you mean \
+         'cosine'?",
+    );
 }

@@ -139,8 +139,9 @@ fn strings_and_auto_where_deepspeed_needs_numbers_are_errors_naming_the_key() {
                 "auto.json",
                 "{\n  \"train_micro_batch_size_per_gpu\": \"auto\",\n  \"scheduler\": {\"type\": \"WarmupLR\"}\n}\n",
             ),
-            ":2:42: \"train_micro_batch_size_per_gpu\" must be a number, not \"auto\", which only \
-             transformers' DeepSpeed integration fills in (from the TrainingArguments it runs with)",
+            ":2:3: \"train_micro_batch_size_per_gpu\" is \"auto\", which only transformers' \
+             DeepSpeed integration fills in, from the TrainingArguments the config runs with: \
+             give them too (--config training_args.json --config ",
         ),
         (
             write(

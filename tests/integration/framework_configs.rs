@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::cli::lrsched;
+use crate::cli::{lrsched, rejects as refuses};
 use crate::scratch::TempFile;
 
 fn run_json(args: &[&str]) -> Value {
@@ -112,30 +112,37 @@ fn axolotl_mistakes_name_the_key_and_line() {
 #[test]
 fn llama_factorys_lora_example_is_the_trainer_with_its_warmup_ratio() {
     let config = "tests/fixtures/llama_factory/llama3_lora_sft.yaml";
-    // batch 1 x accumulation 8: 1000 batches, 125 updates an epoch, 3 epochs = 375;
-    // warmup_ratio 0.1 -> ceil(37.5) = 38.
-    let json = run_json(&["--config", config, "--samples", "1000"]);
+    // dataset: identity,alpaca_en_demo, 91 and 1000 examples in LLaMA-Factory's data/ at the
+    // fixture's commit, each capped at max_samples 1000: 1091 samples. Batch 1 x accumulation
+    // 8: 1091 batches, 137 updates an epoch, 3 epochs = 411; warmup_ratio 0.1 -> ceil(41.1)
+    // = 42.
+    let json = run_json(&["--config", config, "--samples", "91,1000"]);
     let run = &json["schedule"]["run"];
     assert_eq!(run["framework"], "llama-factory");
-    assert_eq!(run["total_updates"]["value"], 375);
-    assert_eq!(run["num_warmup_steps"]["value"], 38);
+    assert_eq!(
+        run["samples"]["how"],
+        "max_samples 1000: min(91, 1000) + min(1000, 1000) = 1091 samples (identity, \
+         alpaca_en_demo)"
+    );
+    assert_eq!(run["total_updates"]["value"], 411);
+    assert_eq!(run["num_warmup_steps"]["value"], 42);
     assert_eq!(json["schedule"]["base_lr"], 0.0001);
     assert_eq!(
-        csv(&["--config", config, "--samples", "1000"]),
+        csv(&["--config", config, "--samples", "91,1000"]),
         csv(&[
             "--schedule",
             "cosine",
             "--warmup",
-            "38",
+            "42",
             "--steps",
-            "375",
+            "411",
             "--base-lr",
             "0.0001"
         ])
     );
-    // logging_steps 10: 37 logged values, at steps 10..=370.
-    let logged = csv(&["--config", config, "--samples", "1000", "--logged"]);
-    assert_eq!(logged.lines().count(), 1 + 37);
+    // logging_steps 10: 41 logged values, at steps 10..=410.
+    let logged = csv(&["--config", config, "--samples", "91,1000", "--logged"]);
+    assert_eq!(logged.lines().count(), 1 + 41);
     assert!(logged.lines().nth(1).unwrap().starts_with("10,"));
 }
 
@@ -253,4 +260,206 @@ fn a_lightningcli_key_close_to_one_lrsched_reads_is_a_typo() {
         ":2:1: unknown key \"lr_schedular\"; did you mean 'lr_scheduler'? (read as \
          LightningCLI config because of \"trainer\")",
     );
+}
+
+/// A LLaMA-Factory config: `base` then `extra` keys.
+fn llama_factory(extra: &str) -> TempFile {
+    TempFile::new(
+        "sft.yaml",
+        format!(
+            "stage: sft\nlearning_rate: 0.1\nper_device_train_batch_size: 10\n\
+             num_train_epochs: 1\n{extra}"
+        ),
+    )
+}
+
+fn samples_how(config: &TempFile, samples: &str) -> (Value, Value) {
+    let json = run_json(&["--config", config.str(), "--samples", samples]);
+    let run = &json["schedule"]["run"];
+    (
+        run["samples"].clone(),
+        run["batches_per_epoch"]["how"].clone(),
+    )
+}
+
+#[test]
+fn llama_factorys_data_arguments_size_the_training_set() {
+    // max_samples caps the dataset (data/loader.py:157-159), val_size takes
+    // ceil(0.1 x 1000) = 100 for evaluation (data_utils.py:109-117, datasets'
+    // train_test_split): 900 training samples.
+    let config = llama_factory("dataset: alpaca\nmax_samples: 1000\nval_size: 0.1\n");
+    let (samples, batches) = samples_how(&config, "5000");
+    assert_eq!(samples["value"], 900);
+    assert_eq!(
+        samples["how"],
+        "max_samples 1000: min(5000, 1000) = 1000 samples; val_size 0.1: 1000 - \
+         ceil(0.1 x 1000) = 900 training samples"
+    );
+    assert_eq!(batches, "900 samples / (10 x 1) = 90 batches/epoch");
+    // A cap above the dataset changes nothing; a val_size above 1 is a count.
+    let config = llama_factory("dataset: alpaca\nmax_samples: 1000\nval_size: 25\n");
+    let (samples, _) = samples_how(&config, "300");
+    assert_eq!(
+        samples["how"],
+        "max_samples 1000: min(300, 1000) = 300 samples; val_size 25: 300 - 25 = 275 \
+         training samples"
+    );
+    // Without them --samples is the training set, as for the Trainer.
+    let config = llama_factory("dataset: alpaca\n");
+    let (samples, batches) = samples_how(&config, "300");
+    assert_eq!(samples, Value::Null);
+    assert_eq!(batches, "300 samples / (10 x 1) = 30 batches/epoch");
+}
+
+#[test]
+fn several_datasets_are_sized_one_by_one() {
+    // Concatenated (mix_strategy's default): without a cap, the total is enough.
+    let config = llama_factory("dataset: a,b\n");
+    let (samples, batches) = samples_how(&config, "530");
+    assert_eq!(samples, Value::Null);
+    assert_eq!(batches, "530 samples / (10 x 1) = 53 batches/epoch");
+    let (samples, _) = samples_how(&config, "500,30");
+    assert_eq!(samples["how"], "500 + 30 = 530 samples (a, b)");
+    // Interleaved without probabilities (datasets' _interleave_map_style_datasets): the
+    // shortest dataset's length from each, the longest's, or every sample once.
+    for (mix, how) in [
+        (
+            "interleave_under",
+            "interleave_under 2 x min(500, 30) = 60 samples (a, b)",
+        ),
+        (
+            "interleave_over",
+            "interleave_over 2 x max(500, 30) = 1000 samples (a, b)",
+        ),
+        (
+            "interleave_once",
+            "interleave_once 500 + 30 = 530 samples (a, b)",
+        ),
+    ] {
+        let config = llama_factory(&format!("dataset: a,b\nmix_strategy: {mix}\n"));
+        let (samples, _) = samples_how(&config, "500,30");
+        assert_eq!(samples["how"], how, "{mix}");
+    }
+    // A cap applies to each.
+    let config = llama_factory("dataset: [a, b]\nmax_samples: 100\n");
+    let (samples, _) = samples_how(&config, "500,30");
+    assert_eq!(
+        samples["how"],
+        "max_samples 100: min(500, 100) + min(30, 100) = 130 samples (a, b)"
+    );
+}
+
+#[test]
+fn llama_factory_data_arguments_are_refused_as_llama_factory_refuses_them() {
+    let config = llama_factory("dataset: a,b\nmax_samples: 1000\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "5000"],
+        &format!(
+            "config {config}:5:1: \"dataset\" names 2 datasets (a, b), and \"max_samples\" caps \
+             each of them (data/loader.py:157-159): give each one's size, --samples N1,N2 in \
+             that order"
+        ),
+    );
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "5,6,7"],
+        &format!("config {config}:5:1: --samples gives 3 sizes, and \"dataset\" names 2 (a, b)"),
+    );
+    let config =
+        llama_factory("dataset: a,b\nmix_strategy: interleave_over\ninterleave_probs: 0.5,0.5\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "5,6"],
+        &format!(
+            "config {config}:7:1: \"interleave_probs\" draws the mixed samples at random, so \
+             their number is not known before the run; lrsched sizes concatenated datasets and \
+             interleaving without probabilities"
+        ),
+    );
+    let config = llama_factory("dataset: a\nval_size: 50\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "50"],
+        &format!(
+            "config {config}:6:1: \"val_size\" 50 splits 50 samples with datasets' \
+             train_test_split, which raises ValueError: test_size=50 should be either positive \
+             and smaller than the number of samples 50 or a float in the (0, 1) range"
+        ),
+    );
+    let config = llama_factory("dataset: a\nval_size: 0.999\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "50"],
+        &format!(
+            "config {config}:6:1: \"val_size\" 0.999 splits 50 samples with datasets' \
+             train_test_split, which raises ValueError: With n_samples=50, test_size=0.999 and \
+             train_size=None, the resulting train set will be empty. Adjust any of the \
+             aforementioned parameters."
+        ),
+    );
+    let config = llama_factory("dataset: a\nmix_strategy: interleaved\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "50"],
+        &format!(
+            "config {config}:6:1: \"mix_strategy\" 'interleaved' is none of concat, \
+             interleave_under, interleave_over, interleave_once; LLaMA-Factory raises \"Unknown \
+             mixing strategy\" (read as LLaMA-Factory config because of \"stage\")"
+        ),
+    );
+    // parse_dict converts nothing: a string is not a number there.
+    let config = llama_factory("dataset: a\nmax_samples: '100'\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "50"],
+        &format!(
+            "config {config}:6:14: \"max_samples\" must be a whole number >= 0, not string \
+             \"100\" (read as LLaMA-Factory config because of \"stage\")"
+        ),
+    );
+    let config = llama_factory("dataset: a\nstreaming: true\nmax_samples: 10\nmax_steps: 5\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "50"],
+        &format!(
+            "config {config}:7:1: \"max_samples\" with streaming: LLaMA-Factory raises \
+             \"`max_samples` is incompatible with `streaming`.\" (data_args.py:179-180) (read as \
+             LLaMA-Factory config because of \"stage\")"
+        ),
+    );
+    // One size per dataset is for LLaMA-Factory's datasets.
+    refuses(
+        &[
+            "csv",
+            "--samples",
+            "5,6",
+            "--batch-size",
+            "1",
+            "--epochs",
+            "1",
+        ],
+        "--samples gives 2 sizes, one per dataset of a LLaMA-Factory config; transformers \
+         reads one dataset: give its number of samples",
+    );
+}
+
+#[test]
+fn a_streamed_llama_factory_dataset_runs_max_steps() {
+    let config = llama_factory("dataset: a\nstreaming: true\n");
+    refuses(
+        &["csv", "--config", config.str(), "--samples", "50"],
+        &format!(
+            "config {config}:6:1: streaming: true gives a dataset without a length, and \
+             LLaMA-Factory raises \"Please specify `max_steps` in streaming mode.\" \
+             (hparams/parser.py:474-475); give --max-steps (max_steps)"
+        ),
+    );
+    let config = llama_factory("dataset: a\nstreaming: true\nmax_steps: 3\n");
+    let json = run_json(&["--config", config.str(), "--samples", "50"]);
+    let run = &json["schedule"]["run"];
+    assert_eq!(run["total_updates"]["value"], 3);
+    assert_eq!(
+        run["notes"][0],
+        "streaming: the dataset has no length, so the Trainer runs max_steps updates and \
+         --samples is not used"
+    );
+    // Packed samples are counted after packing.
+    let config = llama_factory("dataset: a\npacking: true\nval_size: 0.1\n");
+    let json = run_json(&["--config", config.str(), "--samples", "50"]);
+    let run = &json["schedule"]["run"];
+    assert_eq!(run["batches_per_epoch"]["value"], 5);
+    assert!(run["notes"][0].as_str().unwrap().starts_with("packing: "));
 }

@@ -355,3 +355,155 @@ fn an_unknown_megatron_style_is_megatrons_exception() {
         "unknown schedule 'timm:cosin'; did you mean 'timm:cosine'? (lrsched list shows all)",
     );
 }
+
+/// The cases of both library files (torch-based and jax-based).
+fn every_library_case() -> Vec<Value> {
+    let jax: Value = serde_json::from_str(include_str!("../golden/libraries-jax.json"))
+        .expect("libraries-jax.json parses");
+    let mut cases = golden()["cases"].as_array().expect("cases").clone();
+    cases.extend(jax["cases"].as_array().expect("cases").iter().cloned());
+    cases
+}
+
+/// A schedule is absolute exactly when its values cannot change with `--base-lr`: the
+/// golden `relative` flag (found by rerunning each case with 3x the optimizer lr) rules out
+/// absolute for every relative case, and an absolute one gives the same bits at 3x.
+#[test]
+fn absolute_schedules_are_those_the_base_lr_cannot_change() {
+    let mut absolute = 0;
+    for case in every_library_case() {
+        let id = case["id"].as_str().expect("id");
+        let args = strings(&case["args"]);
+        let steps = floats(&case["lr"]).len();
+        let description = partial(&args).resolve().expect(id);
+        let relative = case["relative"].as_bool().expect("relative");
+        if !description.schedule().absolute() {
+            continue;
+        }
+        absolute += 1;
+        assert!(
+            !relative,
+            "{id}: absolute, but its values change with --base-lr"
+        );
+        let base_lr = description.ctx().base_lr;
+        let mut tripled = args.clone();
+        tripled.extend(["--base-lr".to_string(), (3.0 * base_lr).to_string()]);
+        let again = partial(&tripled).resolve().expect(id);
+        assert_eq!(again.ctx().base_lr, 3.0 * base_lr, "{id}");
+        for step in 0..steps as u64 {
+            let (a, b) = (
+                description.schedule().at(step).lr,
+                again.schedule().at(step).lr,
+            );
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "{id} step {step}: {a:?} at 1x, {b:?} at 3x"
+            );
+        }
+    }
+    assert!(absolute > 100, "only {absolute} absolute cases");
+}
+
+/// A relative case's schedule is never absolute, and every case the data calls absolute
+/// (values the same at 3x the optimizer lr) is, unless its steps only reach values that
+/// do not involve the optimizer's lr (two timm cases, per the golden README).
+#[test]
+fn the_golden_relative_flag_agrees_with_absolute() {
+    let mut not_absolute = Vec::new();
+    for case in every_library_case() {
+        let id = case["id"].as_str().expect("id");
+        let description = partial(&strings(&case["args"])).resolve().expect(id);
+        let relative = case["relative"].as_bool().expect("relative");
+        let absolute = description.schedule().absolute();
+        assert!(
+            !(relative && absolute),
+            "{id}: relative in the data, absolute here"
+        );
+        if !relative && !absolute {
+            not_absolute.push(id.to_string());
+        }
+    }
+    assert!(
+        not_absolute.iter().all(|id| id.starts_with("timm-")) && not_absolute.len() <= 2,
+        "not relative in the data, yet not absolute: {not_absolute:?}"
+    );
+}
+
+/// The multiplier of an absolute schedule is `absolute` in the table, empty in CSV and
+/// `null` in JSON; a relative one keeps its ratio.
+#[test]
+fn absolute_schedules_say_so_in_the_multiplier_column() {
+    let cyclic = [
+        "--schedule",
+        "CyclicLR",
+        "--set",
+        "base_lr=0.01",
+        "--set",
+        "max_lr=0.1",
+        "--set",
+        "step_size_up=2",
+        "--steps",
+        "3",
+    ];
+    let run = |command: &str, extra: &[&str]| {
+        let out = lrsched()
+            .arg(command)
+            .args(cyclic)
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{command}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert_eq!(
+        run("table", &[]),
+        "Step | Multiplier | Learning Rate\n   0 | absolute   | 0.01\n   1 | absolute   | \
+         0.05500000000000001\n   2 | absolute   | 0.1\n"
+    );
+    assert_eq!(
+        run("csv", &[]),
+        "step,multiplier,lr\n0,,0.01\n1,,0.05500000000000001\n2,,0.1\n"
+    );
+    assert_eq!(
+        run("json", &["--lines"]),
+        "{\"step\":0,\"multiplier\":null,\"lr\":0.01}\n{\"step\":1,\"multiplier\":null,\"lr\":\
+         0.05500000000000001}\n{\"step\":2,\"multiplier\":null,\"lr\":0.1}\n"
+    );
+    // SequentialLR's warmup in front reads --base-lr: a ratio again.
+    assert_eq!(
+        run("csv", &["--warmup", "1"]),
+        "step,multiplier,lr\n0,0.0,0.0\n1,0.09999999999999999,0.01\n2,0.55,0.05500000000000001\n"
+    );
+    // WarmupLR is absolute only with its own warmup_max_lr.
+    let warmup = |extra: &[&str]| {
+        let out = lrsched()
+            .args([
+                "csv",
+                "--schedule",
+                "deepspeed:WarmupLR",
+                "--set",
+                "warmup_num_steps=2",
+            ])
+            .args([
+                "--set",
+                "warmup_type=linear",
+                "--steps",
+                "3",
+                "--base-lr",
+                "0.5",
+            ])
+            .args(extra)
+            .output()
+            .expect("runs");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert_eq!(
+        warmup(&[]),
+        "step,multiplier,lr\n0,0.0,0.0\n1,0.0,0.0\n2,0.5,0.25\n"
+    );
+    assert_eq!(
+        warmup(&["--set", "warmup_max_lr=0.2"]),
+        "step,multiplier,lr\n0,,0.0\n1,,0.0\n2,,0.1\n"
+    );
+}

@@ -6,20 +6,26 @@
 
 mod check;
 mod cli;
+mod config_format;
 mod config_runs;
+mod deepspeed_beside;
 mod deepspeed_configs;
 mod framework_configs;
 mod fuzz_regressions;
 mod golden;
 mod golden_jax;
+mod help;
 mod identify;
 mod libraries;
 mod library_properties;
+mod numbers;
 mod packaging;
+mod plot;
 mod properties;
 mod python;
 mod readme;
 mod run_cli;
+mod runtime_options;
 mod scratch;
 mod train;
 mod train_optimizers;

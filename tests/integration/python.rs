@@ -206,7 +206,7 @@ fn the_tutorial_schedules_run_verbatim() {
             "lambda step: min(1.0, step / 2000)",
         ],
         None,
-        "step,multiplier,lr\n0,0.0,0.0\n1,0.0005,0.00005\n2,0.001,0.0001\n",
+        "step,multiplier,lr\n0,0.0,0.0\n1,0.0005,5e-05\n2,0.001,0.0001\n",
     );
 }
 

@@ -429,3 +429,56 @@ fn schedules_without_warmup_get_none_by_default() {
     assert!(out.lines().nth(1).unwrap().starts_with("0,0.1,"), "{out}");
     assert_eq!(out.lines().count(), 11);
 }
+
+/// `--digits D`: the demo's `.4f` shows small learning rates as `0.0000`; significant
+/// digits keep them, in a column as wide as its values.
+#[test]
+fn digits_round_to_significant_digits() {
+    let args = [
+        "--torch-seed0",
+        "--optimizer",
+        "adam",
+        "--schedule",
+        "cosine",
+        "--base-lr",
+        "3e-4",
+        "--warmup",
+        "2",
+        "--steps",
+        "6",
+    ];
+    assert_eq!(
+        train(&[&args[..], &["--digits", "4"]].concat()),
+        "Step | Learning Rate | Loss
+   0 | 0.0           | 1.103
+   1 | 0.00015       | 1.103
+   2 | 0.0003        | 1.102
+   3 | 0.0002561     | 1.101
+   4 | 0.00015       | 1.099
+   5 | 4.393e-05     | 1.099
+Final weight: [-0.003267, 0.1705, -0.2594, -0.2318, -0.1227, 0.0839, -0.007165, 0.2498, -0.02896, 0.08278] bias: -0.09647
+"
+    );
+    // Each rounded number is the CSV's full one rounded, in every column.
+    let csv = train(&[&args[..], &["--format", "csv"]].concat());
+    for digits in ["1", "6", "17"] {
+        let table = train(&[&args[..], &["--digits", digits]].concat());
+        let d: usize = digits.parse().unwrap();
+        for (row, full) in table.lines().skip(1).zip(csv.lines().skip(1)) {
+            let want: Vec<String> = full
+                .split(',')
+                .skip(1)
+                .map(|v| lrsched::format::significant(v.parse().unwrap(), d))
+                .collect();
+            let got: Vec<&str> = row.split('|').skip(1).map(str::trim).collect();
+            assert_eq!(got, want, "--digits {digits}: {row} | {full}");
+        }
+    }
+    // Without --digits the table stays the demo's.
+    assert!(train(&args).contains("\n   5 | 0.0000 | 1.0986\n"));
+    rejects(
+        &[&args[..], &["--digits", "4", "--format", "csv"]].concat(),
+        "--digits 4 rounds the table; --format csv and json write every number in full, as \
+         Python's repr",
+    );
+}

@@ -234,7 +234,7 @@ impl Function {
             .as_ref()
             .is_some_and(|plan| plan.fill(&self.lowered, from, out));
         if !done {
-            for (step, m) in (from..).zip(out.iter_mut()) {
+            for (step, m) in (from..=u64::MAX).zip(out.iter_mut()) {
                 *m = self.multiplier(step).unwrap_or(f64::NAN);
             }
         }

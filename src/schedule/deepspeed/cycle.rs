@@ -91,6 +91,10 @@ impl Schedule for OneCycle {
         };
         Point::from_lr(step, lr, self.optimizer_lr)
     }
+
+    fn absolute(&self) -> bool {
+        self.start.sets_every_lr()
+    }
 }
 
 fn build_one_cycle(ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
@@ -175,6 +179,10 @@ impl Schedule for LrRangeTest {
             Iteration::At(last) => self.lr(last),
         };
         Point::from_lr(step, lr, self.optimizer_lr)
+    }
+
+    fn absolute(&self) -> bool {
+        self.start.sets_every_lr()
     }
 }
 

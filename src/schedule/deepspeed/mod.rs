@@ -47,6 +47,12 @@ impl Start {
         })
     }
 
+    /// A fresh scheduler sets every lr itself; a resumed one keeps the optimizer's for
+    /// step 0.
+    fn sets_every_lr(self) -> bool {
+        self.last_batch_iteration == -1
+    }
+
     #[inline]
     fn iteration(self, step: u64) -> Iteration {
         match (step, self.last_batch_iteration) {

@@ -74,6 +74,8 @@ enum After {
 /// `WarmupLR` without `warmup_max_lr` warms up to the optimizer's lr (`--base-lr`).
 #[derive(Debug)]
 struct WarmupLr {
+    /// `warmup_max_lr` was given (else it is the optimizer's lr).
+    own_max_lr: bool,
     min_lr: f64,
     delta_lr: f64,
     curve: Curve,
@@ -102,6 +104,10 @@ impl Schedule for WarmupLr {
         };
         Point::from_lr(step, lr, self.optimizer_lr)
     }
+
+    fn absolute(&self) -> bool {
+        self.own_max_lr && self.start.sets_every_lr()
+    }
 }
 
 fn build_warmup(
@@ -112,8 +118,10 @@ fn build_warmup(
 ) -> Result<Box<dyn Schedule>> {
     let warmup_num_steps = warmup_num_steps(class, ctx, params)?;
     let min_lr = params.float("warmup_min_lr")?;
-    let max_lr = params.opt_float("warmup_max_lr")?.unwrap_or(ctx.base_lr);
+    let own_max_lr = params.opt_float("warmup_max_lr")?;
+    let max_lr = own_max_lr.unwrap_or(ctx.base_lr);
     Ok(Box::new(WarmupLr {
+        own_max_lr: own_max_lr.is_some(),
         min_lr,
         delta_lr: max_lr - min_lr,
         curve: Curve::new(warmup_num_steps, params.choice("warmup_type")?),
@@ -213,7 +221,7 @@ const WARMUP_NUM_STEPS: ParamSpec = ParamSpec {
 
 const WARMUP_TYPE: ParamSpec = ParamSpec {
     name: "warmup_type",
-    kind: ParamKind::Text,
+    kind: ParamKind::Text(&["log", "linear"]),
     default: ParamDefault::Str("log"),
     doc: "'log' (ln(i + 1) / ln(W)) or 'linear' (i / W); DeepSpeed takes any other \
           string as 'log', with a warning",

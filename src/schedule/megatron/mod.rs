@@ -8,6 +8,7 @@ use super::registry::{Entry, Library};
 use super::{Context, Point, Schedule};
 use crate::error::{Error, Result};
 use crate::format::py_repr;
+use crate::suggest::did_you_mean;
 
 /// The Megatron entries of the registry, in the order of Megatron's `--lr-decay-style`
 /// choices.
@@ -74,6 +75,8 @@ struct OptimizerParamScheduler {
     lr_decay_steps: f64,
     style: Style,
     optimizer_lr: f64,
+    /// `max_lr` was given (else it is the optimizer's lr).
+    absolute: bool,
     /// The first step where Megatron's `assert coeff is not None` fails (WSD without a
     /// known `lr_wsd_decay_style`), and the message that says so.
     failure: Option<(u64, String)>,
@@ -140,6 +143,10 @@ impl Schedule for OptimizerParamScheduler {
         Point::from_lr(step, lr, self.optimizer_lr)
     }
 
+    fn absolute(&self) -> bool {
+        self.absolute
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         self.failure
             .as_ref()
@@ -177,7 +184,8 @@ fn number(value: Option<Value>) -> Option<f64> {
 )]
 fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Schedule>> {
     let init_lr = params.float("init_lr")?;
-    let max_lr = params.opt_float("max_lr")?.unwrap_or(ctx.base_lr);
+    let own_max_lr = params.opt_float("max_lr")?;
+    let max_lr = own_max_lr.unwrap_or(ctx.base_lr);
     let min_lr = params.float("min_lr")?;
     let flag = (ctx.warmup > 0).then(|| Value::Int(i64::try_from(ctx.warmup).unwrap_or(i64::MAX)));
     let lr_warmup_steps = number(params.or_flag(
@@ -269,6 +277,7 @@ fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Sch
         lr_decay_steps,
         style,
         optimizer_lr: ctx.base_lr,
+        absolute: own_max_lr.is_some(),
         failure: None,
     };
     if let Style::Wsd {
@@ -295,11 +304,15 @@ fn build(style_name: &str, ctx: &Context, params: &Params) -> Result<Box<dyn Sch
             } else {
                 format!("at step {step}, where the anneal starts")
             };
+            let suggestion = wsd_style
+                .as_deref()
+                .map(|typed| did_you_mean(typed, WSD_STYLES.iter().copied()))
+                .unwrap_or_default();
             let message = |within: &str| {
                 format!(
                     "megatron:WSD lr_wsd_decay_style={shown}: Megatron raises AssertionError \
                      (`assert coeff is not None`) {at}{within}: lr_wsd_decay_style must be \
-                     linear, cosine, exponential or minus_sqrt"
+                     linear, cosine, exponential or minus_sqrt{suggestion}"
                 )
             };
             if step < ctx.steps {
@@ -379,9 +392,12 @@ const WSD_DECAY_STEPS: ParamSpec = ParamSpec {
           accepted and unused by the other styles, as in Megatron)",
 };
 
+/// The anneals Megatron's WSD knows (any other raises when the anneal starts).
+const WSD_STYLES: &[&str] = &["linear", "cosine", "exponential", "minus_sqrt"];
+
 const LR_WSD_DECAY_STYLE: ParamSpec = ParamSpec {
     name: "lr_wsd_decay_style",
-    kind: ParamKind::Text,
+    kind: ParamKind::Text(WSD_STYLES),
     default: ParamDefault::Absent,
     doc: "WSD only: linear, cosine, exponential or minus_sqrt (Megatron's command line \
           defaults to exponential; the class's default None, or another string, raises \
@@ -500,6 +516,7 @@ mod tests {
                     anneal,
                 },
                 optimizer_lr: 1.0,
+                absolute: true,
                 failure: None,
             };
             assert_eq!(s.get_lr(6.0), Some(1.0), "{anneal:?} holds max_lr to D - S");

@@ -228,7 +228,7 @@ const WARMUP_LR_INIT: ParamSpec = ParamSpec {
 
 const NOISE_RANGE_T: ParamSpec = ParamSpec {
     name: "noise_range_t",
-    kind: ParamKind::Text,
+    kind: ParamKind::Text(&[]),
     default: ParamDefault::Absent,
     doc: "refused: timm's noise comes from torch's random number generator",
 };

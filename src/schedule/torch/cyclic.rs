@@ -119,6 +119,10 @@ impl Schedule for CyclicLr {
         Point::from_lr(step, lr, self.optimizer_lr)
     }
 
+    fn absolute(&self) -> bool {
+        true
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         Raise::last_defined_step(self.failure.as_ref())
     }

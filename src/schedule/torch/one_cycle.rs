@@ -102,6 +102,10 @@ impl Schedule for OneCycleLr {
         Point::from_lr(step, self.lr(step), self.optimizer_lr)
     }
 
+    fn absolute(&self) -> bool {
+        true
+    }
+
     fn last_defined_step(&self) -> Option<u64> {
         Raise::last_defined_step(Some(&self.failure))
     }

@@ -310,7 +310,7 @@ fn validation_errors_name_the_scheduler_and_give_torch_reason() {
             "OneCycleLR",
             0,
             &["max_lr=1", "anneal_strategy=cosine"],
-            "OneCycleLR parameter anneal_strategy=cosine is not one of cos, linear",
+            "OneCycleLR parameter anneal_strategy=cosine is not one of cos, linear; did you mean 'cos'?",
         ),
         (
             "OneCycleLR",
