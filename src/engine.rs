@@ -15,9 +15,15 @@
 //! fold (writing to stdout) overlap the next chunks' work instead of waiting at a barrier
 //! per window; rayon's pool replaces the hand-made workers and channels this engine used
 //! to have, at the same speed (BENCHMARKS.md).
+//!
+//! An engine may carry a [`Progress`], which it tells how a run is getting on from the
+//! thread that folds: after each chunk's fold and every few million steps of a recursive
+//! schedule's replay or skip, never per point, so the hot loops are the same with it or
+//! without.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, mpsc};
 
@@ -119,6 +125,106 @@ const BATCH: usize = 1024;
 /// up, few enough that memory stays flat.
 const WINDOW_PER_THREAD: usize = 3;
 
+/// What a run will cost, counted before it starts, in units of [`Progress::advance`]: a step
+/// replayed or streamed is one unit, a row mapped and folded another.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Steps recursive schedules replay before their first row (`--from`), all together.
+    pub replay: u64,
+    /// Steps recursive schedules then evaluate in order, all together: every step from the
+    /// first row's to the last row's, whatever `--every` skips.
+    pub stream: u64,
+    /// Rows mapped and folded.
+    pub rows: u64,
+}
+
+impl Work {
+    /// All the units.
+    pub fn total(&self) -> u64 {
+        self.replay
+            .saturating_add(self.stream)
+            .saturating_add(self.rows)
+    }
+}
+
+/// Told how each run of an engine is getting on; what it shows, and where, is its own
+/// business (the command line draws a bar on a terminal). Every call comes from the thread
+/// that calls [`Engine::run`].
+pub trait Progress: Send + Sync {
+    /// A run of `work` starts.
+    fn start(&self, work: &Work);
+    /// `done` of the run's [`Work::total`] units are done (a count that only grows).
+    fn advance(&self, done: u64);
+    /// Runs `fold`, which may write output: something drawn on the same terminal gets out
+    /// of its way first.
+    fn fold(&self, fold: &mut dyn FnMut());
+    /// The run is over: done, stopped where the schedule raises, or failed.
+    fn finish(&self);
+}
+
+/// Steps a recursive schedule skips (`--every`) between two reports of its progress.
+const SKIP_BLOCK: u64 = 1 << 22;
+
+/// A run's units done, told to its [`Progress`] no more than every `every` units.
+struct Meter<'p> {
+    progress: Option<&'p dyn Progress>,
+    done: Cell<u64>,
+    told: Cell<u64>,
+    every: u64,
+}
+
+impl<'p> Meter<'p> {
+    fn new(progress: Option<&'p dyn Progress>, work: &Work) -> Self {
+        if let Some(progress) = progress {
+            progress.start(work);
+        }
+        Meter {
+            progress,
+            done: Cell::new(0),
+            told: Cell::new(0),
+            // A thousandth of the run, but not so few that telling costs anything.
+            every: (work.total() / 1000).max(1 << 16),
+        }
+    }
+
+    #[inline]
+    fn add(&self, units: u64) {
+        let Some(progress) = self.progress else {
+            return;
+        };
+        let done = self.done.get().saturating_add(units);
+        self.done.set(done);
+        if done - self.told.get() >= self.every {
+            self.told.set(done);
+            progress.advance(done);
+        }
+    }
+
+    /// Runs `fold` (through the progress, which may clear the terminal for it), then counts
+    /// `rows` done.
+    fn fold<E>(&self, rows: u64, fold: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+        let result = match self.progress {
+            None => return fold(),
+            Some(progress) => {
+                let mut fold = Some(fold);
+                let mut result = None;
+                progress.fold(&mut || result = fold.take().map(|f| f()));
+                result.unwrap_or(Ok(()))
+            }
+        };
+        self.add(rows);
+        result
+    }
+}
+
+impl Drop for Meter<'_> {
+    fn drop(&mut self) {
+        if let Some(progress) = self.progress {
+            progress.finish();
+        }
+    }
+}
+
 /// Where a run stopped: the schedule's home library raises at `step`
 /// ([`Schedule::error_at`]). Every row before it was mapped and folded.
 #[derive(Debug)]
@@ -129,12 +235,23 @@ pub struct Stop {
     pub error: Error,
 }
 
-/// The threads a run may use.
-#[derive(Clone, Debug)]
+/// The threads a run may use, and who is told how it is getting on.
+#[derive(Clone)]
 pub struct Engine {
     pool: Pool,
     /// Threads for any run of more than one chunk, however short (asked for by number).
     eager: bool,
+    progress: Option<Arc<dyn Progress>>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("pool", &self.pool)
+            .field("eager", &self.eager)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -158,6 +275,7 @@ impl Engine {
         Engine {
             pool: Pool::Global,
             eager: false,
+            progress: None,
         }
     }
 
@@ -166,6 +284,7 @@ impl Engine {
         Engine {
             pool: Pool::Single,
             eager: false,
+            progress: None,
         }
     }
 
@@ -179,9 +298,38 @@ impl Engine {
             Ok(pool) => Engine {
                 pool: Pool::Own(Arc::new(pool)),
                 eager: true,
+                progress: None,
             },
             Err(_) => Engine::single(),
         }
+    }
+
+    /// The engine, telling `progress` how each of its runs is getting on.
+    pub fn with_progress(self, progress: Arc<dyn Progress>) -> Self {
+        Engine {
+            progress: Some(progress),
+            ..self
+        }
+    }
+
+    /// What a run of `schedules` over `steps` costs (see [`Work`]).
+    pub fn work(schedules: &[&dyn Schedule], steps: Steps) -> Work {
+        let rows = steps.rows();
+        let mut work = Work {
+            rows,
+            ..Work::default()
+        };
+        if rows == 0 {
+            return work;
+        }
+        let span = steps.step_of(rows - 1) - steps.from + 1;
+        for schedule in schedules.iter().filter(|s| !s.seekable()) {
+            work.replay = work
+                .replay
+                .saturating_add(schedule.replay_length(steps.from));
+            work.stream = work.stream.saturating_add(span);
+        }
+        work
     }
 
     /// How many threads map chunks.
@@ -216,6 +364,7 @@ impl Engine {
         if rows == 0 || schedules.is_empty() {
             return Ok(None);
         }
+        let meter = Meter::new(self.progress.as_deref(), &Engine::work(schedules, steps));
         let seekable = schedules.iter().all(|s| s.seekable());
         let long = if self.eager {
             rows > grain.chunk_rows()
@@ -226,12 +375,16 @@ impl Engine {
         let parallel = long && (seekable || grain == Grain::Text) && self.threads() > 1;
         match &self.pool {
             Pool::Global if parallel => rayon::in_place_scope(|scope| {
-                ordered(scope, self, schedules, steps, grain, &map, &mut fold)
+                ordered(
+                    scope, self, schedules, steps, grain, &map, &mut fold, &meter,
+                )
             }),
             Pool::Own(pool) if parallel => pool.in_place_scope(|scope| {
-                ordered(scope, self, schedules, steps, grain, &map, &mut fold)
+                ordered(
+                    scope, self, schedules, steps, grain, &map, &mut fold, &meter,
+                )
             }),
-            _ => sequential(schedules, steps, grain, &map, &mut fold),
+            _ => sequential(schedules, steps, grain, &map, &mut fold, &meter),
         }
     }
 }
@@ -244,10 +397,11 @@ fn sequential<T, E>(
     grain: Grain,
     map: &(impl Fn(&Chunk<'_>) -> T + Sync),
     fold: &mut impl FnMut(T) -> Result<(), E>,
+    meter: &Meter<'_>,
 ) -> Result<Option<Stop>, E> {
     let cursors: Vec<Option<RefCell<Cursor<'_>>>> = schedules
         .iter()
-        .map(|&s| (!s.seekable()).then(|| RefCell::new(Cursor::new(s, steps))))
+        .map(|&s| (!s.seekable()).then(|| RefCell::new(Cursor::new(s, steps, meter))))
         .collect();
     let rows = steps.rows();
     let mut first_row = 0;
@@ -275,7 +429,7 @@ fn sequential<T, E>(
                 *chunk.stop.borrow_mut() = Some(stop);
             }
         }
-        fold(result)?;
+        meter.fold(end_row - first_row, || fold(result))?;
         if let Some(stop) = chunk.stop.take() {
             return Ok(Some(stop));
         }
@@ -285,6 +439,10 @@ fn sequential<T, E>(
 }
 
 /// Several threads: a window of chunk tasks in `scope`, folded in order on this thread.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site, in `Engine::run`: a struct would only repeat the names"
+)]
 fn ordered<'s, T, E>(
     scope: &rayon::Scope<'s>,
     engine: &Engine,
@@ -293,6 +451,7 @@ fn ordered<'s, T, E>(
     grain: Grain,
     map: &'s (impl Fn(&Chunk<'_>) -> T + Sync),
     fold: &mut impl FnMut(T) -> Result<(), E>,
+    meter: &Meter<'_>,
 ) -> Result<Option<Stop>, E>
 where
     T: Send + 's,
@@ -306,7 +465,7 @@ where
     // Recursive schedules are evaluated here, in order; seekable ones by the tasks.
     let mut cursors: Vec<Option<Cursor<'_>>> = schedules
         .iter()
-        .map(|&s| (!s.seekable()).then(|| Cursor::new(s, steps)))
+        .map(|&s| (!s.seekable()).then(|| Cursor::new(s, steps, meter)))
         .collect();
     let (sender, receiver) = mpsc::channel::<(u64, Done<T>)>();
     let mut waiting: VecDeque<Option<Done<T>>> = VecDeque::new();
@@ -387,7 +546,10 @@ where
             Err(payload) => panic::resume_unwind(payload),
         };
         spare.extend(buffers);
-        fold(result)?;
+        let first_row = next_fold * chunk_rows;
+        meter.fold((first_row + chunk_rows).min(rows) - first_row, || {
+            fold(result)
+        })?;
         if stop.is_some() {
             return Ok(stop);
         }
@@ -450,18 +612,26 @@ struct Cursor<'a> {
     /// The point of the row before `next_row`.
     last: Option<Point>,
     stopped: bool,
+    /// Told of the steps replayed, skipped and streamed.
+    meter: &'a Meter<'a>,
 }
 
 impl<'a> Cursor<'a> {
-    fn new(schedule: &'a dyn Schedule, steps: Steps) -> Self {
+    fn new(schedule: &'a dyn Schedule, steps: Steps, meter: &'a Meter<'a>) -> Self {
+        let mut replayed = 0;
+        let points = schedule.points_replaying(steps.from, &mut |done| {
+            meter.add(done - replayed);
+            replayed = done;
+        });
         Cursor {
             schedule,
-            points: schedule.points(steps.from),
+            points,
             steps,
             position: steps.from,
             next_row: 0,
             last: None,
             stopped: false,
+            meter,
         }
     }
 
@@ -477,18 +647,30 @@ impl<'a> Cursor<'a> {
             let count = (end_row - self.next_row) as usize;
             out.extend(self.points.by_ref().take(count));
             self.position += (out.len() - start) as u64;
+            self.meter.add((out.len() - start) as u64);
         } else {
-            while self.next_row + ((out.len() - start) as u64) < end_row {
+            'rows: while self.next_row + ((out.len() - start) as u64) < end_row {
                 let step = self
                     .steps
                     .step_of(self.next_row + (out.len() - start) as u64);
-                let Some(point) = self.points.nth((step - self.position) as usize) else {
+                // A long skip a block at a time, so that its progress shows.
+                while step - self.position > SKIP_BLOCK {
+                    if self.points.nth(SKIP_BLOCK as usize - 1).is_none() {
+                        break 'rows;
+                    }
+                    self.position += SKIP_BLOCK;
+                    self.meter.add(SKIP_BLOCK);
+                }
+                let skipped = step - self.position;
+                let Some(point) = self.points.nth(skipped as usize) else {
                     break;
                 };
+                self.meter.add(skipped + 1);
                 self.position = step + 1;
                 out.push(point);
             }
         }
+
         let stop = first_error(self.schedule, &out[start..]).map(|(i, stop)| {
             out.truncate(start + i);
             self.stopped = true;
@@ -904,6 +1086,104 @@ pub(crate) mod tests {
         assert_eq!(s(2, 100, 4).first_rows(3).rows(), 3);
         assert_eq!(s(2, 10, 4).first_rows(30), s(2, 10, 4));
         assert_eq!(s(2, 10, 4).first_rows(0).rows(), 0);
+    }
+
+    /// What a progress is told, in order.
+    #[derive(Debug, Default)]
+    struct Told {
+        events: std::sync::Mutex<Vec<(char, u64)>>,
+    }
+
+    impl Told {
+        fn take(&self) -> Vec<(char, u64)> {
+            self.events
+                .lock()
+                .map(|mut e| std::mem::take(&mut *e))
+                .unwrap_or_default()
+        }
+
+        fn push(&self, event: (char, u64)) {
+            if let Ok(mut events) = self.events.lock() {
+                events.push(event);
+            }
+        }
+    }
+
+    impl Progress for Told {
+        fn start(&self, work: &Work) {
+            self.push(('s', work.total()));
+        }
+        fn advance(&self, done: u64) {
+            self.push(('a', done));
+        }
+        fn fold(&self, fold: &mut dyn FnMut()) {
+            self.push(('f', 0));
+            fold();
+        }
+        fn finish(&self) {
+            self.push(('e', 0));
+        }
+    }
+
+    /// A run tells its progress from start to finish, in counts that only grow up to the
+    /// work counted before it, through the replay of a recursive schedule up to `from`,
+    /// and gives the same rows with a progress as without.
+    #[test]
+    fn progress_is_told_from_the_replay_to_the_last_fold() -> crate::error::Result<()> {
+        let from = (1 << 22) + 5;
+        let description = crate::description::Partial {
+            schedule: Some("ExponentialLR".into()),
+            params: vec![(
+                "gamma".into(),
+                crate::schedule::params::Raw::Text("0.999999".into()),
+            )],
+            steps: Some(from + 3 * Grain::Text.chunk_rows()),
+            ..Default::default()
+        }
+        .resolve()?;
+        let schedule = description.schedule();
+        let steps = Steps {
+            from,
+            to: description.ctx().steps,
+            every: 1,
+        };
+        let work = Engine::work(&[schedule], steps);
+        assert_eq!(
+            work,
+            Work {
+                replay: from,
+                stream: steps.rows(),
+                rows: steps.rows()
+            }
+        );
+        let rows = |engine: &Engine| {
+            let mut seen = Vec::new();
+            let map = |chunk: &Chunk<'_>| chunk.points(0).map(|p| p.lr.to_bits()).collect();
+            let _ = engine.run(&[schedule], steps, Grain::Text, map, |part: Vec<u64>| {
+                seen.extend(part);
+                Ok::<(), ()>(())
+            });
+            seen
+        };
+        let want = rows(&Engine::single());
+        for engine in engines() {
+            let told = Arc::new(Told::default());
+            let threads = engine.threads();
+            let with = engine.with_progress(Arc::clone(&told) as Arc<dyn Progress>);
+            assert_eq!(rows(&with), want, "{threads} threads");
+            let events = told.take();
+            assert_eq!(events.first(), Some(&('s', work.total())));
+            assert_eq!(events.last(), Some(&('e', 0)));
+            let advances: Vec<u64> = events.iter().filter(|e| e.0 == 'a').map(|e| e.1).collect();
+            assert!(advances.windows(2).all(|w| w[0] < w[1]), "{advances:?}");
+            assert!(advances.iter().all(|&a| a <= work.total()));
+            // Told during the replay, before the first fold.
+            let first_fold = events.iter().position(|e| e.0 == 'f');
+            let replayed = events.iter().position(|e| e.0 == 'a' && e.1 <= from);
+            assert!(replayed.is_some() && replayed < first_fold, "{events:?}");
+            assert_eq!(events.iter().filter(|e| e.0 == 'f').count(), 3);
+        }
+        Ok(())
     }
 
     fn steps_taken(steps: Steps) -> Vec<u64> {

@@ -2,7 +2,6 @@
 
 mod cli;
 
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -23,7 +22,7 @@ fn main() -> ExitCode {
             }
             // clap echoes what was typed: its message goes through the same escaping as
             // lrsched's own.
-            report(&err.render().to_string());
+            cli::report(&err.render().to_string());
             return ExitCode::from(2);
         }
     };
@@ -31,30 +30,8 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            report(&format!("error: {err}"));
+            cli::report(&format!("error: {err}"));
             ExitCode::from(err.exit_status())
         }
     }
-}
-
-/// Writes an error message to stderr: control characters of echoed input shown as escapes
-/// (a config from an untrusted pull request must not write escape sequences into a CI
-/// log), and `error:` in bold red when stderr is a terminal that takes colour.
-fn report(message: &str) {
-    let mut text = String::with_capacity(message.len());
-    for c in message.trim_end().chars() {
-        if c.is_control() && c != '\n' {
-            text.extend(c.escape_default());
-        } else {
-            text.push(c);
-        }
-    }
-    let stderr = std::io::stderr();
-    if cli::color::enabled(None, stderr.is_terminal())
-        && let Some(rest) = text.strip_prefix("error:")
-    {
-        text = format!("\u{1b}[1;31merror:\u{1b}[0m{rest}");
-    }
-    // stderr may be closed too; there is nobody left to tell then.
-    let _ = writeln!(stderr.lock(), "{text}");
 }

@@ -14,6 +14,11 @@ use crate::format::py_repr;
 use crate::run::Derivation;
 use crate::run::runtime::Runtime;
 
+/// SGR styles of the text report on a terminal: green, bold red, bold yellow.
+const OK_STYLE: &str = "32";
+const FAILED_STYLE: &str = "1;31";
+const WARNING_STYLE: &str = "1;33";
+
 /// Names whose values are whole numbers, printed without a decimal point.
 const COUNTS: [&str; 3] = ["peak_step", "steps", "warmup"];
 
@@ -103,9 +108,24 @@ impl Report {
     }
 
     /// The readable report: the schedule, the summary as aligned `name  value` lines, then
-    /// the built-in failures and assertions (`ok` / `FAILED`), the warnings and a verdict.
-    pub fn write_text(&self, description: &Description, out: &mut dyn Write) -> Result<()> {
+    /// the built-in failures and assertions (`ok` / `FAILED`), the notes on names read as
+    /// others, the warnings and a verdict. With `color`, `ok` and `passed` are green,
+    /// `FAILED` bold red and `warning:` bold yellow, as clap and cargo colour theirs.
+    pub fn write_text(
+        &self,
+        description: &Description,
+        color: bool,
+        out: &mut dyn Write,
+    ) -> Result<()> {
         const WIDTH: usize = 10;
+        let paint = |style: &str, text: &str| {
+            if color {
+                format!("\u{1b}[{style}m{text}\u{1b}[0m")
+            } else {
+                text.to_string()
+            }
+        };
+        let failed = paint(FAILED_STYLE, "FAILED");
         writeln!(out, "{:<WIDTH$} {}", "schedule", schedule_text(description))?;
         if let Some(run) = &self.run {
             writeln!(out, "{:<WIDTH$} {}", "run", run.derivation)?;
@@ -126,38 +146,59 @@ impl Report {
                 Fault::NonFinite { .. } => {
                     writeln!(
                         out,
-                        "FAILED  lr is finite  ({} at step {step})",
+                        "{failed}  lr is finite  ({} at step {step})",
                         py_repr(lr)
                     )?;
                 }
                 Fault::Negative { .. } => {
-                    writeln!(out, "FAILED  lr >= 0  ({} at step {step})", py_repr(lr))?;
+                    writeln!(out, "{failed}  lr >= 0  ({} at step {step})", py_repr(lr))?;
                 }
                 Fault::Raises { message, .. } => {
                     writeln!(
                         out,
-                        "FAILED  lr is defined  (step {step} raises: {message})"
+                        "{failed}  lr is defined  (step {step} raises: {message})"
                     )?;
                 }
             }
         }
         for outcome in &self.outcomes {
             if outcome.passed {
-                writeln!(out, "ok      {}", outcome.source)?;
+                writeln!(out, "{}      {}", paint(OK_STYLE, "ok"), outcome.source)?;
             } else {
-                writeln!(out, "FAILED  {}{}", outcome.source, values_text(outcome))?;
+                writeln!(out, "{failed}  {}{}", outcome.source, values_text(outcome))?;
             }
+        }
+        for note in self.notes() {
+            writeln!(out, "note: {note}")?;
         }
         if !self.warnings.is_empty() {
             writeln!(out)?;
         }
         for warning in &self.warnings {
-            writeln!(out, "warning: {warning}")?;
+            writeln!(out, "{} {warning}", paint(WARNING_STYLE, "warning:"))?;
         }
         writeln!(out)?;
-        writeln!(out, "{}", self.verdict())?;
+        let verdict = self.verdict();
+        let verdict = match verdict.strip_prefix("FAILED") {
+            Some(rest) => format!("{failed}{rest}"),
+            None => paint(OK_STYLE, &verdict),
+        };
+        writeln!(out, "{verdict}")?;
         out.flush()?;
         Ok(())
+    }
+
+    /// `max_lr is peak_lr`: each other name an assertion used, once, with the name it was
+    /// read as.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = Vec::new();
+        for (alias, name) in self.outcomes.iter().flat_map(|o| &o.aliases) {
+            let note = format!("{alias} is {name}");
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        notes
     }
 
     fn verdict(&self) -> String {
@@ -206,12 +247,24 @@ impl Report {
                     .iter()
                     .map(|(name, v)| ((*name).to_string(), value_json(name, *v)))
                     .collect();
-                json!({
+                let mut assertion = json!({
                     "assert": o.source,
                     "passed": o.passed,
                     "value": number(o.value),
                     "values": values,
-                })
+                });
+                // Only where a name was read as another, so reports without stay as they were.
+                if !o.aliases.is_empty()
+                    && let Some(fields) = assertion.as_object_mut()
+                {
+                    let aliases: Map<String, Json> = o
+                        .aliases
+                        .iter()
+                        .map(|(alias, name)| ((*alias).to_string(), json!(name)))
+                        .collect();
+                    fields.insert("aliases".into(), Json::Object(aliases));
+                }
+                assertion
             })
             .collect();
         let warnings: Vec<Json> = self

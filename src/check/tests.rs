@@ -193,7 +193,7 @@ fn a_raising_step_is_a_failure() {
             .map_err(|e| e.to_string())
             .expect("valid");
             report
-                .write_text(&description, &mut text)
+                .write_text(&description, false, &mut text)
                 .map_err(|e| e.to_string())
                 .expect("writes to a Vec");
             let text = String::from_utf8_lossy(&text);

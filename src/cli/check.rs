@@ -3,7 +3,7 @@
 //! status 1. Config files given as arguments are checked one after the other, as a
 //! pre-commit hook passes them.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Arg, Args, ValueEnum};
@@ -13,6 +13,7 @@ use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
 
 use super::ScheduleArgs;
+use super::progress::{Bar, Verb};
 use super::run::{self, RunArgs};
 
 #[derive(Debug, Args)]
@@ -25,7 +26,8 @@ pub struct CheckArgs {
 
     /// Must hold, or the check fails (repeatable): an expression over first_lr, peak_lr,
     /// peak_step, final_lr, min_lr, mean_lr, sum_lr, steps, warmup, base_lr, e.g.
-    /// "peak_lr <= 3e-4"; it holds when its value is neither 0 nor NaN
+    /// "peak_lr <= 3e-4" (max_lr is read as peak_lr); it holds when its value is neither 0
+    /// nor NaN
     #[arg(
         long = "assert",
         value_name = "EXPR",
@@ -51,6 +53,9 @@ pub struct CheckArgs {
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT", help_heading = "Output")]
     pub format: Format,
+
+    #[command(flatten)]
+    pub progress: super::progress::ProgressArgs,
 
     /// Config files to check, each in turn with the same flags and assertions (one is the
     /// same as --config FILE)
@@ -154,8 +159,7 @@ fn check_each(
             1 => failed += 1,
             _ => bad += 1,
         }
-        // stderr may be closed; the exit status still tells.
-        let _ = writeln!(io::stderr(), "error: {}: {err}", path.display());
+        super::report(&format!("error: {}: {err}", path.display()));
     }
     let message = format!(
         "{} of {} configs failed the check",
@@ -184,13 +188,19 @@ fn check_one(
         }
         None => {
             let description = schedule.one("check")?;
-            let report = check::check(&Engine::new(), &description, assertions, options)?;
+            let bar = Bar::new(args.progress.progress, Verb::Checking);
+            if let Some(bar) = &bar {
+                bar.name(&description.label(), !description.schedule().seekable());
+            }
+            let engine = Bar::engine(bar.as_ref(), Engine::new());
+            let report = check::check(&engine, &description, assertions, options)?;
             (description, report)
         }
     };
+    let color = super::color::enabled(None, io::stdout().is_terminal());
     let mut out = io::stdout().lock();
     match args.format {
-        Format::Text => report.write_text(&description, &mut out)?,
+        Format::Text => report.write_text(&description, color, &mut out)?,
         Format::Json => {
             let mut text = lrsched::format::json_pretty(&report.to_json(&description));
             text.push('\n');

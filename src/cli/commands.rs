@@ -15,6 +15,7 @@ use lrsched::output::table::Table;
 use lrsched::output::{self, Format, Steps};
 use lrsched::schedule::Point;
 
+use super::progress::{Bar, ProgressChoice, Verb};
 use super::{Cli, Command, OptimizerArg, PlotArgs, RangeArgs, TrainArgs, TrainFormat};
 
 /// Runs the parsed command line; returns the exit status.
@@ -33,9 +34,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let description = args.schedule.one("table")?;
             let steps = range(description.ctx().steps, &args.range)?;
+            let engine = writing_engine(&description, args.progress.progress);
             let table = Table::new(description.schedule(), steps, args.digits.map(usize::from));
             output::write(
-                &Engine::new(),
+                &engine,
                 description.schedule(),
                 steps,
                 &table,
@@ -53,7 +55,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             let description = args.schedule.one("csv")?;
             let steps = range(description.ctx().steps, &args.range)?;
-            write_rows(&description, steps, &Csv::of(description.schedule()))?;
+            let format = Csv::of(description.schedule());
+            write_rows(&description, steps, &format, args.progress.progress)?;
         }
         Command::Json(args) => {
             if let Some(run) = super::run::plan(&args.run, &args.schedule, "json")? {
@@ -74,7 +77,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 Json::document(&description.to_json())
             };
             let format = format.absolute(description.schedule().absolute());
-            write_rows(&description, steps, &format)?;
+            write_rows(&description, steps, &format, args.progress.progress)?;
         }
         Command::Plot(args) => plot(&args)?,
         Command::List(args) => super::list::list(&args, &mut io::stdout().lock())?,
@@ -104,14 +107,24 @@ fn range(steps: u64, args: &RangeArgs) -> Result<Steps> {
     })
 }
 
+/// The engine that writes the rows of `description`, with the progress `choice` asks for.
+fn writing_engine(description: &Description, choice: ProgressChoice) -> Engine {
+    let bar = Bar::new(choice, Verb::Writing);
+    if let Some(bar) = &bar {
+        bar.name(&description.label(), !description.schedule().seekable());
+    }
+    Bar::engine(bar.as_ref(), Engine::new())
+}
+
 /// Streams the rows of `format` to stdout, formatting on every core for large outputs.
 fn write_rows(
     description: &Description,
     steps: Steps,
     format: &(impl Format<Row = Point, End = ()> + Sync),
+    progress: ProgressChoice,
 ) -> Result<()> {
     output::write(
-        &Engine::new(),
+        &writing_engine(description, progress),
         description.schedule(),
         steps,
         format,
@@ -139,7 +152,14 @@ fn plot(args: &PlotArgs) -> Result<()> {
             log_y: args.log_y,
         };
         options.validate()?;
-        return svg(&curves, labels, frame, path, &options);
+        return svg(
+            &curves,
+            labels,
+            frame,
+            path,
+            &options,
+            args.progress.progress,
+        );
     }
     for (flag, value, max) in [
         ("--width", args.width, 1000),
@@ -180,7 +200,13 @@ fn plot(args: &PlotArgs) -> Result<()> {
         color: super::color::enabled(Some(args.color), terminal),
         log_y: args.log_y,
     };
-    let series = reduce_all(&curves, labels, frame, data_columns(width))?;
+    let series = reduce_all(
+        &curves,
+        labels,
+        frame,
+        data_columns(width),
+        args.progress.progress,
+    )?;
     write_plot(&mut stdout.lock(), &series, frame, options)
 }
 
@@ -281,10 +307,15 @@ fn reduce_all(
     labels: Vec<String>,
     frame: Steps,
     columns: usize,
+    progress: ProgressChoice,
 ) -> Result<Vec<Series>> {
-    let engine = Engine::new();
+    let bar = Bar::new(progress, Verb::Plotting);
+    let engine = Bar::engine(bar.as_ref(), Engine::new());
     let mut series = Vec::with_capacity(curves.len());
     for ((description, _), label) in curves.iter().zip(labels) {
+        if let Some(bar) = &bar {
+            bar.name(&description.label(), !description.schedule().seekable());
+        }
         let steps = Steps {
             to: description.ctx().steps,
             ..frame
@@ -308,6 +339,7 @@ fn svg(
     frame: Steps,
     path: &Path,
     options: &SvgOptions,
+    progress: ProgressChoice,
 ) -> Result<()> {
     let extension = path
         .extension()
@@ -325,7 +357,7 @@ fn svg(
         }
         Some(_) => false,
     };
-    let series = reduce_all(curves, labels, frame, options.data_columns())?;
+    let series = reduce_all(curves, labels, frame, options.data_columns(), progress)?;
     let document = svg::render(&series, frame, options)?;
     if path.as_os_str() == "-" {
         let mut out = io::stdout().lock();

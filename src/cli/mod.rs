@@ -8,9 +8,10 @@ mod generate;
 mod help;
 mod identify;
 mod list;
+mod progress;
 mod run;
 
-use std::io::{self, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -24,6 +25,29 @@ use lrsched::schedule::params::{PRECISION, Raw, split_assignment};
 use lrsched::train::{DEMO_FEATURES, DEMO_SAMPLES};
 
 pub use commands::run;
+
+/// Writes a message to stderr: control characters of echoed input shown as escapes (a
+/// config from an untrusted pull request must not write escape sequences into a CI log),
+/// and a leading `error:` in bold red when stderr is a terminal that takes colour, as clap
+/// writes its own.
+pub fn report(message: &str) {
+    let mut text = String::with_capacity(message.len());
+    for c in message.trim_end().chars() {
+        if c.is_control() && c != '\n' {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    let stderr = io::stderr();
+    if color::enabled(None, stderr.is_terminal())
+        && let Some(rest) = text.strip_prefix("error:")
+    {
+        text = format!("\u{1b}[1;31merror:\u{1b}[0m{rest}");
+    }
+    // stderr may be closed too; there is nobody left to tell then.
+    let _ = writeln!(stderr.lock(), "{text}");
+}
 
 /// Explore learning-rate schedules exactly as PyTorch and Hugging Face transformers
 /// compute them.
@@ -183,10 +207,11 @@ pub fn parse_count(text: &str) -> std::result::Result<u64, String> {
             "expected a whole number of steps, such as 1000, 1_000 or 1e3".to_string()
         })?;
     // 2^64 is the first double past u64::MAX.
+    // The text as typed (`-5`, not the float `-5.0` it was read as).
     if value.fract() != 0.0 || !(0.0..18_446_744_073_709_551_616.0).contains(&value) {
         return Err(format!(
             "expected a whole number of steps from 0 up, not {}",
-            lrsched::format::py_repr(value)
+            text.trim()
         ));
     }
     Ok(value as u64)
@@ -222,6 +247,8 @@ pub struct TableArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
     /// Round values to D significant digits, 1..=17 [default: the shortest text that reads
     /// back exactly, as Python prints it]
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(1..=17), help_heading = "Output")]
@@ -236,6 +263,8 @@ pub struct CsvArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +275,8 @@ pub struct JsonArgs {
     pub run: run::RunArgs,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
     /// One JSON object per line, points only (JSON Lines)
     #[arg(long, help_heading = "Output")]
     pub lines: bool,
@@ -276,6 +307,8 @@ pub struct PlotArgs {
     /// Write the chart to FILE as SVG, or as PNG when FILE ends in .png, instead of drawing it in the terminal ("-" for SVG on stdout)
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub progress: progress::ProgressArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

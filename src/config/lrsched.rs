@@ -42,13 +42,13 @@ struct Config {
     #[serde(default, deserialize_with = "value::vars")]
     vars: Option<Vec<(String, String)>>,
     /// `--steps`.
-    #[serde(default, deserialize_with = "value::steps")]
+    #[serde(default, deserialize_with = "value::steps_as_flag")]
     steps: Option<u64>,
     /// `--base-lr`.
     #[serde(default, deserialize_with = "value::lr")]
     base_lr: Option<f64>,
     /// `--warmup`.
-    #[serde(default, deserialize_with = "value::warmup")]
+    #[serde(default, deserialize_with = "value::warmup_as_flag")]
     warmup: Option<u64>,
     /// `--set`, as an object.
     #[serde(default, deserialize_with = "value::params")]

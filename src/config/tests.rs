@@ -73,6 +73,31 @@ fn toml_has_the_json_keys() -> Result<()> {
     Ok(())
 }
 
+/// `steps` and `warmup` are read as `--steps` and `--warmup` read them: `1e6` (a float in
+/// every syntax) and `1_000_000` (TOML) are whole numbers; a fraction is not.
+#[test]
+fn counts_are_read_as_the_flags_read_them() -> Result<()> {
+    let json = parse(
+        "lr.json",
+        r#"{"steps": 1e6, "warmup": 1000.0}"#,
+        Syntax::Json,
+    )?;
+    assert_eq!((json.steps, json.warmup), (Some(1_000_000), Some(1000)));
+    let toml = parse("lr.toml", "steps = 1_000_000\nwarmup = 1e3\n", Syntax::Toml)?;
+    assert_eq!((toml.steps, toml.warmup), (Some(1_000_000), Some(1000)));
+    let yaml = parse("lr.yaml", "steps: 1.0e6\nwarmup: 0.0\n", Syntax::Yaml)?;
+    assert_eq!((yaml.steps, yaml.warmup), (Some(1_000_000), Some(0)));
+    assert_eq!(
+        message(parse("lr.json", r#"{"steps": 0.0}"#, Syntax::Json)),
+        "config lr.json:1:13: \"steps\" must be at least 1, not 0"
+    );
+    assert_eq!(
+        message(parse("lr.json", r#"{"steps": 1e30}"#, Syntax::Json)),
+        "config lr.json:1:14: \"steps\" must be a whole number >= 1, not 1e+30"
+    );
+    Ok(())
+}
+
 #[test]
 fn every_error_has_a_position() {
     let json = |text| message(parse("lr.json", text, Syntax::Json));

@@ -18,7 +18,7 @@ use crate::schedule::registry;
 
 /// A whole number of steps, at least `MIN`.
 pub fn count<'de, D: Deserializer<'de>, const MIN: u64>(d: D) -> Result<Option<u64>, D::Error> {
-    d.deserialize_option(Count::<MIN>)
+    d.deserialize_option(Count::<MIN, false>)
 }
 
 /// `steps`: a whole number of steps, at least 1.
@@ -31,9 +31,22 @@ pub fn warmup<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> 
     count::<D, 0>(d)
 }
 
-struct Count<const MIN: u64>;
+/// lrsched's own `steps`, read as `--steps` reads it: a float without a fraction (`1e6`,
+/// which JSON, TOML and YAML all read as a float) is the whole number. The frameworks'
+/// step counts stay as strict as the frameworks are.
+pub fn steps_as_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_option(Count::<1, true>)
+}
 
-impl<'de, const MIN: u64> Visitor<'de> for Count<MIN> {
+/// lrsched's own `warmup`, read as `--warmup` reads it (see [`steps_as_flag`]).
+pub fn warmup_as_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_option(Count::<0, true>)
+}
+
+/// A count of at least `MIN`; with `FLOATS`, also a float that is a whole number.
+struct Count<const MIN: u64, const FLOATS: bool>;
+
+impl<'de, const MIN: u64, const FLOATS: bool> Visitor<'de> for Count<MIN, FLOATS> {
     type Value = Option<u64>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -69,6 +82,10 @@ impl<'de, const MIN: u64> Visitor<'de> for Count<MIN> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // 2^64 is the first double past u64::MAX.
+        if FLOATS && v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+            return self.visit_u64(v as u64);
+        }
         Err(E::custom(format!(
             "must be a whole number >= {MIN}, not {}",
             py_repr(v)

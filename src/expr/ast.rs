@@ -340,14 +340,20 @@ impl Ast {
     /// they first appear in the source. Walks with a stack, as the compiler does, so a tree
     /// [`super::MAX_DEPTH`] levels tall cannot overflow the thread's stack.
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
+        self.named().into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// [`Ast::names`], each with the byte span of its first use, for messages that point
+    /// at it.
+    pub fn named(&self) -> Vec<(&str, Range<usize>)> {
+        let mut names: Vec<(&str, Range<usize>)> = Vec::new();
         let mut stack = vec![self];
         while let Some(node) = stack.pop() {
             let children: Vec<&Ast> = match node {
                 Ast::Number(_) => Vec::new(),
-                Ast::Name(name, _) => {
-                    if !names.contains(&name.as_str()) {
-                        names.push(name);
+                Ast::Name(name, span) => {
+                    if !names.iter().any(|(n, _)| n == name) {
+                        names.push((name, span.clone()));
                     }
                     Vec::new()
                 }

@@ -79,7 +79,7 @@ pub mod python;
 #[cfg(test)]
 mod tests;
 
-pub use ast::{Ast, BinOp, CmpOp, Function};
+pub use ast::{Ast, BinOp, CmpOp, FUNCTION_NAMES, Function, constant};
 pub use compile::{Program, compile};
 pub use error::ExprError;
 pub use parse::{MAX_DEPTH, parse};

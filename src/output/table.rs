@@ -13,6 +13,9 @@ use crate::schedule::{Point, Schedule};
 /// row's `|` right rather than holding the whole table back).
 const SIZING_ROWS: u64 = 1024;
 
+/// Steps a recursive schedule may replay or skip to size the columns: a few milliseconds.
+const SIZING_BUDGET: u64 = 1 << 22;
+
 /// An aligned table, its column widths fixed before the first row.
 #[derive(Clone, Debug)]
 pub struct Table {
@@ -29,6 +32,10 @@ impl Table {
     /// The table of `schedule` over `steps`: the step column as wide as the last step, the
     /// multiplier column as wide as the widest of the first 1024 rows. Values are shortest
     /// round-trip text, or rounded to `digits` significant digits.
+    ///
+    /// A recursive schedule that would replay or skip more than [`SIZING_BUDGET`] steps to
+    /// reach those rows (`--from 999999995`, `--every 100000000000`) is not evaluated twice:
+    /// its multiplier column is as wide as a full-precision value usually is.
     pub fn new(schedule: &dyn Schedule, steps: Steps, digits: Option<usize>) -> Self {
         let mut table = Table {
             digits,
@@ -42,6 +49,12 @@ impl Table {
             absolute: schedule.absolute(),
         };
         let sizing = steps.first_rows(SIZING_ROWS);
+        let work = Engine::work(&[schedule], sizing);
+        if work.replay.saturating_add(work.stream) > SIZING_BUDGET {
+            // `0.020000000000000004`; `-3.04617e-06` with --digits 6.
+            table.multiplier_width = digits.map_or(20, |d| d + 6).max(table.multiplier_width);
+            return table;
+        }
         let widest = |chunk: &crate::engine::Chunk<'_>| {
             chunk
                 .points(0)

@@ -115,6 +115,26 @@ impl Schedule for SequentialWarmup {
         })
     }
 
+    /// Starts the inner stream at once when `from` is past the warmup, so that its replay
+    /// happens (and is observed) here rather than at the first point.
+    fn points_replaying(
+        &self,
+        from: u64,
+        replayed: &mut dyn FnMut(u64),
+    ) -> Box<dyn Iterator<Item = Point> + Send + '_> {
+        let inner = (from >= self.warmup)
+            .then(|| self.inner.points_replaying(from - self.warmup, replayed));
+        Box::new(SequentialPoints {
+            schedule: self,
+            next: from,
+            inner,
+        })
+    }
+
+    fn replay_length(&self, from: u64) -> u64 {
+        self.inner.replay_length(from.saturating_sub(self.warmup))
+    }
+
     fn seekable(&self) -> bool {
         self.inner.seekable()
     }

@@ -82,6 +82,27 @@ pub trait Schedule: Send + Sync + fmt::Debug {
         })
     }
 
+    /// [`Schedule::points`], telling `replayed` how many of the steps before `from` a
+    /// recursive schedule has replayed so far, every few million steps, so that a long
+    /// replay (`--from 999999995`) can show its progress. Closed forms have nothing to
+    /// replay and never call it.
+    fn points_replaying(
+        &self,
+        from: u64,
+        replayed: &mut dyn FnMut(u64),
+    ) -> Box<dyn Iterator<Item = Point> + Send + '_> {
+        let _ = replayed;
+        self.points(from)
+    }
+
+    /// How many steps [`Schedule::points`] replays before it yields the point of `from`:
+    /// `from` for a recursive schedule (less where the lr settles, but counted whole), 0
+    /// for a closed form.
+    fn replay_length(&self, from: u64) -> u64 {
+        let _ = from;
+        0
+    }
+
     /// Fills `out` with the points of steps `from, from + 1, ...` by random access. One call
     /// a batch instead of one a step: inside, `at` is a direct call the compiler can inline.
     fn fill(&self, from: u64, out: &mut [Point]) {

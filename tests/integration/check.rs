@@ -662,3 +662,145 @@ fn bad_assertions_exit_2_before_any_step() {
         "invalid --assert: expected an expression after '<='\n  peak_lr <=\n            ^",
     );
 }
+
+#[test]
+fn max_lr_is_read_as_peak_lr_and_said_so() {
+    let lr = "examples/configs/lr.json";
+    lrsched()
+        .args(["check", "--config", lr, "--assert", "max_lr <= 0.05"])
+        .args(["--assert", "max_lr > 0.001"])
+        .assert()
+        .code(1)
+        .stderr("error: assertion failed: max_lr > 0.001 (max_lr = 0.0003)\n")
+        .stdout(format!(
+            "schedule   cosine, warmup 500, steps 10000, base_lr 0.0003
+first_lr   0.0
+peak_lr    0.0003
+peak_step  500
+final_lr   8.201887236047866e-12
+min_lr     0.0
+mean_lr    0.00015
+sum_lr     1.5
+
+ok      max_lr <= 0.05
+FAILED  max_lr > 0.001 (max_lr = 0.0003)
+note: max_lr is peak_lr
+
+{ZERO_FIRST}
+
+FAILED: 1 of 2 assertions failed
+"
+        ));
+    let out = lrsched()
+        .args(["check", "--config", lr, "--format", "json"])
+        .args(["--assert", "max_lr == peak_lr"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["assertions"],
+        serde_json::json!([
+            {"assert": "max_lr == peak_lr", "passed": true, "value": 1.0,
+             "values": {"max_lr": 0.0003, "peak_lr": 0.0003},
+             "aliases": {"max_lr": "peak_lr"}},
+        ])
+    );
+}
+
+#[test]
+fn unknown_names_suggest_by_meaning_first() {
+    let variables = "(variables: first_lr, peak_lr, peak_step, final_lr, min_lr, mean_lr, \
+                     sum_lr, steps, warmup, base_lr)";
+    for (typed, meant) in [
+        ("lr_max", "peak_lr"),
+        ("avg_lr", "mean_lr"),
+        ("last_lr", "final_lr"),
+        ("max_steps", "steps"),
+        ("warmup_steps", "warmup"),
+    ] {
+        let carets = "^".repeat(typed.len());
+        rejects(
+            &["check", "--assert", &format!("{typed} < 1")],
+            &format!(
+                "invalid --assert: unknown variable '{typed}'; did you mean '{meant}'? \
+                 {variables}\n  {typed} < 1\n  {carets}"
+            ),
+        );
+    }
+}
+
+#[test]
+fn ok_and_failed_are_coloured_on_a_terminal() {
+    let lr = "examples/configs/lr.json";
+    let out = lrsched()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["check", "--config", lr, "--assert", "peak_lr <= 3e-4"])
+        .args(["--assert", "sum_lr > 2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.ends_with(
+            "\n\u{1b}[32mok\u{1b}[0m      peak_lr <= 3e-4\n\
+             \u{1b}[1;31mFAILED\u{1b}[0m  sum_lr > 2 (sum_lr = 1.5)\n\n\
+             \u{1b}[1;33mwarning:\u{1b}[0m the lr at step 0 is 0.0, so the first optimizer \
+             step changes nothing (a linear warmup starts at 0)\n\n\
+             \u{1b}[1;31mFAILED\u{1b}[0m: 1 of 2 assertions failed\n"
+        ),
+        "{stdout:?}"
+    );
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "\u{1b}[1;31merror:\u{1b}[0m assertion failed: sum_lr > 2 (sum_lr = 1.5)\n"
+    );
+    // NO_COLOR wins, and a pipe gets none.
+    let plain = lrsched()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .args(["check", "--config", lr])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(plain.stdout).unwrap(),
+        lrsched()
+            .args(["check", "--config", lr])
+            .output()
+            .map(|o| String::from_utf8(o.stdout).unwrap())
+            .unwrap()
+    );
+    let passed = lrsched()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["check", "--steps", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(passed.stdout)
+            .unwrap()
+            .ends_with("\n\u{1b}[32mpassed\u{1b}[0m\n")
+    );
+}
+
+#[test]
+fn each_configs_error_line_is_escaped() {
+    let dir = tempdir();
+    let bad = dir.path().join("bad\u{1b}[2J.json");
+    std::fs::write(&bad, "{\"steps\": 0}").unwrap();
+    let out = lrsched()
+        .arg("check")
+        .arg(&bad)
+        .arg("examples/configs/lr.json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let shown = bad.display().to_string().replace('\u{1b}', "\\u{1b}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {shown}: config {shown}:1:11: \"steps\" must be at least 1, not 0\n\
+             error: 1 of 2 configs failed the check\n"
+        )
+    );
+}

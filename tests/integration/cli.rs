@@ -444,7 +444,7 @@ fn counts_are_read_as_users_write_them() {
     for (args, message) in [
         (
             &["table", "--steps", "-5"][..],
-            "error: invalid value '-5' for '--steps <N>': expected a whole number of steps from 0 up, not -5.0",
+            "error: invalid value '-5' for '--steps <N>': expected a whole number of steps from 0 up, not -5",
         ),
         (
             &["table", "--warmup", "2.5"][..],
@@ -511,6 +511,184 @@ fn list_fits_80_columns() {
     }
 }
 
+/// The "Input and errors" mistakes of issue 12, as a user makes them: counts written as
+/// floats are read, a bad count names the key or flag written, limits are the real ones.
+#[test]
+fn counts_and_limits_name_what_was_written() {
+    let csv = |args: &[&str], stdin: &str| {
+        let out = lrsched().args(args).write_stdin(stdin).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let want = csv(&["csv", "--steps", "1000000", "--every", "400000"], "");
+    assert_eq!(want.lines().count(), 5);
+    for config in [r#"{"steps": 1e6}"#, r#"{"steps": 1000000.0}"#] {
+        assert_eq!(
+            csv(&["csv", "--config", "-", "--every", "400000"], config),
+            want,
+            "{config}"
+        );
+    }
+    assert_eq!(
+        csv(
+            &["csv", "--config", "-", "--every", "400000"],
+            "steps = 1_000_000\n"
+        ),
+        want
+    );
+    lrsched()
+        .args(["csv", "--config", "-"])
+        .write_stdin(r#"{"steps": 0}"#)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: config <stdin>:1:11: \"steps\" must be at least 1, not 0\n");
+    lrsched()
+        .args(["csv", "--config", "-"])
+        .write_stdin(r#"{"steps": 2.5}"#)
+        .assert()
+        .code(2)
+        .stderr("error: config <stdin>:1:13: \"steps\" must be a whole number >= 1, not 2.5\n");
+    rejects(
+        &["train", "--samples", "100000000"],
+        "100000000 samples of 10 features make 1000000000 values, more than the 100000000 a \
+         training demo holds: with 10 features, use at most 10000000 samples",
+    );
+    rejects(
+        &["train", "--samples", "20000000", "--features", "20"],
+        "20000000 samples of 20 features make 400000000 values, more than the 100000000 a \
+         training demo holds: with 20 features, use at most 5000000 samples",
+    );
+}
+
+/// lrsched's own errors are coloured as clap colours its own, only where colour is wanted.
+#[test]
+fn errors_are_coloured_like_claps() {
+    for args in [
+        &["table", "--steps", "-5"][..],
+        &["table", "--schedule", "cosin"],
+    ] {
+        let out = lrsched()
+            .env("CLICOLOR_FORCE", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.starts_with("\u{1b}[1;31merror:\u{1b}[0m "),
+            "{stderr:?}"
+        );
+        let plain = lrsched().args(args).output().unwrap();
+        assert_eq!(
+            String::from_utf8(plain.stderr).unwrap(),
+            stderr.replace("\u{1b}[1;31merror:\u{1b}[0m", "error:")
+        );
+    }
+}
+
+/// The progress bar goes to stderr, only when asked for on a pipe (`--progress always`), and
+/// leaves stdout byte for byte as it is without it.
+#[test]
+fn progress_goes_to_stderr_and_only_when_asked_on_a_pipe() {
+    let cosine = ["--schedule", "cosine", "--warmup", "10", "--steps", "100"];
+    let recursive = [
+        "--schedule",
+        "CosineAnnealingLR",
+        "--set",
+        "T_max=100",
+        "--steps",
+        "100",
+        "--from",
+        "50",
+    ];
+    let cases: [(&str, &[&str], &str); 6] = [
+        ("csv", &cosine, "writing cosine (warmup 10)"),
+        ("json", &cosine, "writing cosine (warmup 10)"),
+        ("table", &cosine, "writing cosine (warmup 10)"),
+        ("check", &cosine, "checking cosine (warmup 10)"),
+        ("plot", &cosine, "plotting cosine (warmup 10)"),
+        ("csv", &recursive, "replaying CosineAnnealingLR"),
+    ];
+    for (command, args, message) in cases {
+        let run = |progress: Option<&str>| {
+            let mut cmd = lrsched();
+            cmd.arg(command).args(args);
+            if command == "plot" {
+                cmd.args(["--width", "60", "--height", "5"]);
+            }
+            if let Some(progress) = progress {
+                cmd.args(["--progress", progress]);
+            }
+            let out = cmd.output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{command} {args:?}");
+            (out.stdout, String::from_utf8(out.stderr).unwrap())
+        };
+        let (stdout, stderr) = run(None);
+        assert_eq!(stderr, "", "{command}: no bar on a pipe");
+        assert!(!stdout.is_empty());
+        assert_eq!(run(Some("never")), (stdout.clone(), String::new()));
+        let (with_bar, bar) = run(Some("always"));
+        assert_eq!(with_bar, stdout, "{command}: the output is the same");
+        // Drawn at 0% as the run starts, then cleared when it ends.
+        assert!(
+            bar.starts_with(&format!("{message} [ ")),
+            "{command}: {bar:?}"
+        );
+        assert!(bar.contains(" ]   0% ETA 0s"), "{command}: {bar:?}");
+        assert!(bar.ends_with("\r\u{1b}[2K"), "{command}: {bar:?}");
+        assert!(!bar.contains('\n'), "{command}: {bar:?}");
+    }
+}
+
+/// A table of a recursive schedule far from step 0 is not computed twice (once to size its
+/// columns, once to write them): its multiplier column takes a full-precision value's width.
+#[test]
+fn a_long_replay_sizes_the_table_without_a_second_replay() {
+    let args = [
+        "table",
+        "--schedule",
+        "ExponentialLR",
+        "--set",
+        "gamma=0.5",
+        "--steps",
+        "8388611",
+        "--from",
+        "8388608",
+    ];
+    lrsched().args(args).assert().success().stdout(
+        "   Step | Multiplier           | Learning Rate
+8388608 | 0.0                  | 0.0
+8388609 | 0.0                  | 0.0
+8388610 | 0.0                  | 0.0
+",
+    );
+    lrsched()
+        .args(args)
+        .args(["--digits", "3"])
+        .assert()
+        .success()
+        .stdout(
+            "   Step | Multiplier | Learning Rate
+8388608 | 0.0        | 0.0
+8388609 | 0.0        | 0.0
+8388610 | 0.0        | 0.0
+",
+        );
+    // Near step 0 the first rows size it, as for any schedule.
+    lrsched()
+        .args(["table", "--schedule", "ExponentialLR", "--set", "gamma=0.5"])
+        .args(["--steps", "3"])
+        .assert()
+        .success()
+        .stdout(
+            "Step | Multiplier | Learning Rate
+   0 | 1.0        | 0.1
+   1 | 0.5        | 0.05
+   2 | 0.25       | 0.025
+",
+        );
+}
 /// `list NAME` shows the strings a choice parameter takes (and those a string parameter's
 /// library knows); a mistyped one is refused with the closest.
 #[test]

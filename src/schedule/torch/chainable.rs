@@ -21,14 +21,12 @@ pub(super) trait Recurrence: Send + Sync + fmt::Debug {
         None
     }
 
-    /// The lr at `step`, from the lr `first` of step 0, bit for bit what `step` calls of
-    /// [`Recurrence::next`] give. Overridden to skip runs of steps where `get_lr()` returns
-    /// the lr unchanged.
-    fn replay(&self, first: f64, step: u64) -> f64 {
-        let last = self
-            .settles_after()
-            .map_or(step, |settled| step.min(settled));
-        (1..=last).fold(first, |lr, e| self.next(lr, e))
+    /// The lr at step `to`, from the lr `lr` of step `from <= to`, bit for bit what the
+    /// calls of [`Recurrence::next`] for steps `from + 1 ..= to` give. Overridden to skip
+    /// runs of steps where `get_lr()` returns the lr unchanged.
+    fn advance(&self, lr: f64, from: u64, to: u64) -> f64 {
+        let last = self.settles_after().map_or(to, |settled| to.min(settled));
+        (from.saturating_add(1)..=last).fold(lr, |lr, e| self.next(lr, e))
     }
 
     /// See [`Schedule::horizon`].
@@ -69,19 +67,55 @@ impl<R: Recurrence + 'static> Chainable<R> {
     }
 }
 
+/// Steps replayed between two calls of the replay's observer: a few milliseconds' work.
+const REPLAY_BLOCK: u64 = 1 << 22;
+
+impl<R: Recurrence> Chainable<R> {
+    /// The lr at `step`, replayed from step 0 a block of steps at a time, telling
+    /// `replayed` the steps replayed so far after each block. The blocks change nothing:
+    /// each continues the recursion where the last stopped.
+    fn replay(&self, step: u64, replayed: &mut dyn FnMut(u64)) -> f64 {
+        let mut lr = self.first;
+        let mut at = 0;
+        while at < step {
+            let next = at.saturating_add(REPLAY_BLOCK).min(step);
+            lr = self.recurrence.advance(lr, at, next);
+            at = next;
+            replayed(at);
+        }
+        lr
+    }
+}
+
 impl<R: Recurrence> Schedule for Chainable<R> {
     /// Replays the recursion from step 0: O(step), or less where the lr stays put.
     fn at(&self, step: u64) -> Point {
-        Point::from_lr(step, self.recurrence.replay(self.first, step), self.base_lr)
+        Point::from_lr(
+            step,
+            self.recurrence.advance(self.first, 0, step),
+            self.base_lr,
+        )
     }
 
     /// Replays up to `from`, then one `get_lr()` per step.
     fn points(&self, from: u64) -> Box<dyn Iterator<Item = Point> + Send + '_> {
+        self.points_replaying(from, &mut |_| {})
+    }
+
+    fn points_replaying(
+        &self,
+        from: u64,
+        replayed: &mut dyn FnMut(u64),
+    ) -> Box<dyn Iterator<Item = Point> + Send + '_> {
         Box::new(Stream {
             schedule: self,
             step: Some(from),
-            lr: self.recurrence.replay(self.first, from),
+            lr: self.replay(from, replayed),
         })
+    }
+
+    fn replay_length(&self, from: u64) -> u64 {
+        from
     }
 
     fn seekable(&self) -> bool {
@@ -117,6 +151,20 @@ impl<R: Recurrence> Iterator for Stream<'_, R> {
             self.lr = self.schedule.recurrence.next(self.lr, next);
         }
         Some(point)
+    }
+
+    /// Skips with [`Recurrence::advance`], which passes over the steps where the lr stays
+    /// put (an `ExponentialLR` decayed to 0, a `LinearLR` past `total_iters`) instead of
+    /// taking them one by one: the same lr, bit for bit.
+    fn nth(&mut self, n: usize) -> Option<Point> {
+        let step = self.step?;
+        let Some(target) = step.checked_add(n as u64) else {
+            self.step = None;
+            return None;
+        };
+        self.lr = self.schedule.recurrence.advance(self.lr, step, target);
+        self.step = Some(target);
+        self.next()
     }
 }
 

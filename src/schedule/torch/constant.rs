@@ -38,10 +38,11 @@ impl Recurrence for ConstantLr {
         }
     }
 
-    fn replay(&self, first: f64, step: u64) -> f64 {
+    /// The one restore, if `total_iters` is in `from + 1 ..= to`.
+    fn advance(&self, lr: f64, from: u64, to: u64) -> f64 {
         match u64::try_from(self.total_iters) {
-            Ok(t) if t >= 1 && step >= t => self.next(first, t),
-            _ => first,
+            Ok(t) if t >= 1 && from < t && t <= to => self.next(lr, t),
+            _ => lr,
         }
     }
 }

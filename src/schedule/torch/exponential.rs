@@ -21,8 +21,8 @@ impl Recurrence for ExponentialLr {
         lr * self.gamma
     }
 
-    fn replay(&self, first: f64, step: u64) -> f64 {
-        multiply_repeatedly(first, self.gamma, step)
+    fn advance(&self, lr: f64, from: u64, to: u64) -> f64 {
+        multiply_repeatedly(lr, self.gamma, to.saturating_sub(from))
     }
 }
 

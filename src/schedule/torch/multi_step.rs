@@ -39,11 +39,13 @@ impl Recurrence for MultiStepLr {
         }
     }
 
-    fn replay(&self, first: f64, step: u64) -> f64 {
-        self.counts
+    /// The decays of the milestones in `from + 1 ..= to`, in order.
+    fn advance(&self, lr: f64, from: u64, to: u64) -> f64 {
+        let start = self.counts.partition_point(|&(m, _)| m <= from);
+        self.counts[start..]
             .iter()
-            .take_while(|&&(m, _)| m <= step)
-            .fold(first, |lr, &(_, count)| self.decay(lr, count))
+            .take_while(|&&(m, _)| m <= to)
+            .fold(lr, |lr, &(_, count)| self.decay(lr, count))
     }
 }
 

@@ -32,11 +32,12 @@ impl Recurrence for StepLr {
         }
     }
 
-    fn replay(&self, first: f64, step: u64) -> f64 {
-        match step.checked_div(self.period) {
-            Some(decays) => multiply_repeatedly(first, self.gamma, decays),
-            None if step == 0 => first,
-            None => f64::NAN,
+    /// One decay for each multiple of the period in `from + 1 ..= to`.
+    fn advance(&self, lr: f64, from: u64, to: u64) -> f64 {
+        match (to.checked_div(self.period), from.checked_div(self.period)) {
+            (Some(to), Some(from)) => multiply_repeatedly(lr, self.gamma, to.saturating_sub(from)),
+            _ if to <= from => lr,
+            _ => f64::NAN,
         }
     }
 }
