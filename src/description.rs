@@ -11,9 +11,10 @@ use serde_json::{Map, Value as Json, json};
 use crate::config::{self, Syntax};
 use crate::error::{Error, Result};
 use crate::expr::python::{self, Value};
+use crate::run::Framework;
 use crate::schedule::combine::ExprSchedule;
 use crate::schedule::params::Params;
-use crate::schedule::registry::{self, Entry};
+use crate::schedule::registry::{self, Entry, Library};
 use crate::schedule::{Context, Schedule};
 
 /// The schedule used when neither `--schedule` nor `--expr` is given: with `--warmup N`
@@ -115,7 +116,7 @@ impl Partial {
                 "--base-lr must be a finite number >= 0 (torch rejects a negative lr), not {base_lr}"
             )));
         }
-        let ctx = Context {
+        let mut ctx = Context {
             steps,
             base_lr,
             warmup: match (self.warmup, self.warmup_ratio) {
@@ -162,6 +163,25 @@ impl Partial {
             })?;
             vars.push((name.clone(), value));
         }
+        // The Trainer passes its warmup to get_scheduler, which ignores it for `constant`
+        // (optimization.py): a run's config that gives one runs without it, and `check`
+        // says so. On the command line alone, `--schedule constant --warmup N` is an error.
+        let trainer_run = self.run.as_ref().is_some_and(|r| {
+            matches!(
+                r.framework,
+                Framework::Transformers | Framework::LlamaFactory | Framework::Axolotl
+            )
+        });
+        let mut ignored_warmup = None;
+        if let ScheduleKind::Builtin { entry, .. } = &kind
+            && trainer_run
+            && entry.library == Library::Transformers
+            && !entry.takes_warmup
+            && ctx.warmup > 0
+        {
+            ignored_warmup = Some((ctx.warmup, self.origins.warmup.clone()));
+            ctx.warmup = 0;
+        }
         let schedule = match &kind {
             ScheduleKind::Builtin { entry, params } => entry.instantiate(&ctx, params)?,
             ScheduleKind::Expr(source) => {
@@ -181,6 +201,7 @@ impl Partial {
             vars,
             schedule: Arc::from(schedule),
             origins: self.origins.clone(),
+            ignored_warmup,
             param_sources: self
                 .params
                 .iter()
@@ -248,6 +269,9 @@ pub struct Description {
     vars: Vec<(String, Value)>,
     schedule: Arc<dyn Schedule>,
     origins: Origins,
+    /// The warmup a Trainer run's config gives a schedule that takes none (`constant`),
+    /// which the Trainer ignores, and where it is given.
+    ignored_warmup: Option<(u64, Option<Source>)>,
     /// Each parameter as given, in order, with where a file gave it (`None`: `--set`).
     param_sources: Vec<(String, Option<Source>)>,
 }
@@ -279,6 +303,14 @@ impl Description {
     /// that name them.
     pub fn origins(&self) -> &Origins {
         &self.origins
+    }
+
+    /// The warmup a Trainer run's config gives a schedule that takes none, which the
+    /// Trainer ignores (and so does this description), with where it is given.
+    pub fn ignored_warmup(&self) -> Option<(u64, Option<&Source>)> {
+        self.ignored_warmup
+            .as_ref()
+            .map(|(warmup, source)| (*warmup, source.as_ref()))
     }
 
     /// Where the parameter `name` was given, as the key a config file spells with its

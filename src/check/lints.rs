@@ -281,6 +281,7 @@ fn fits(h: f64, length: u64, warmup: f64) -> bool {
 pub(super) fn lints(scope: &Scope<'_>, summary: &Summary) -> Vec<Warning> {
     let mut warnings = Vec::new();
     warnings.extend(warmup_too_long(scope));
+    warnings.extend(warmup_ignored(scope.description));
     warnings.extend(horizon_mismatch(scope));
     warnings.extend(warmup_max_lr(scope.description));
     warnings.extend(accelerate_stepping(scope, summary));
@@ -370,6 +371,16 @@ fn horizon_mismatch(scope: &Scope<'_>) -> Option<Warning> {
         source: horizon.source,
         run: format!("{length} scheduler steps, stepped {}", runtime.stepping()),
         why,
+    })
+}
+
+fn warmup_ignored(d: &Description) -> Option<Warning> {
+    let (warmup, source) = d.ignored_warmup()?;
+    let (entry, _) = builtin(d)?;
+    Some(Warning::WarmupIgnored {
+        schedule: entry.name,
+        warmup,
+        source: source.cloned(),
     })
 }
 

@@ -465,7 +465,7 @@ fn kinds_parse_by_name_and_refuse_failures() {
         assert_eq!(Kind::parse(kind.name()).ok(), Some(kind));
     }
     let message = |name: &str| Kind::parse(name).map_or_else(|e| e.to_string(), |k| k.to_string());
-    let kinds = "zero_first_lr, zero_lr, warmup_too_long, rises_past_horizon, warmup_jump, \
+    let kinds = "zero_first_lr, zero_lr, warmup_too_long, warmup_ignored, rises_past_horizon, warmup_jump, \
                  horizon_mismatch, warmup_max_lr, accelerate_stepping, past_defined_end";
     assert_eq!(
         message("warmup_to_long"),

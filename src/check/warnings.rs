@@ -17,6 +17,8 @@ pub enum Kind {
     ZeroLr,
     /// [`Warning::WarmupTooLong`].
     WarmupTooLong,
+    /// [`Warning::WarmupIgnored`].
+    WarmupIgnored,
     /// [`Warning::RisesPastHorizon`].
     RisesPastHorizon,
     /// [`Warning::WarmupJump`].
@@ -33,10 +35,11 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order `check --help` and the README list them.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::ZeroFirstLr,
         Kind::ZeroLr,
         Kind::WarmupTooLong,
+        Kind::WarmupIgnored,
         Kind::RisesPastHorizon,
         Kind::WarmupJump,
         Kind::HorizonMismatch,
@@ -51,6 +54,7 @@ impl Kind {
             Kind::ZeroFirstLr => "zero_first_lr",
             Kind::ZeroLr => "zero_lr",
             Kind::WarmupTooLong => "warmup_too_long",
+            Kind::WarmupIgnored => "warmup_ignored",
             Kind::WarmupJump => "warmup_jump",
             Kind::RisesPastHorizon => "rises_past_horizon",
             Kind::HorizonMismatch => "horizon_mismatch",
@@ -66,6 +70,7 @@ impl Kind {
             Kind::ZeroFirstLr => "the lr at step 0 is 0, so the first update changes nothing",
             Kind::ZeroLr => "steps at lr 0 (updates, with --samples), unless step 0 alone",
             Kind::WarmupTooLong => "the warmup is at least as long as the run",
+            Kind::WarmupIgnored => "a config's warmup that the Trainer ignores (constant)",
             Kind::WarmupJump => "the lr jumps where the warmup hands over to the schedule",
             Kind::RisesPastHorizon => "the lr rises again past the schedule's horizon",
             Kind::HorizonMismatch => {
@@ -183,6 +188,16 @@ pub enum Warning {
         /// The likely cause, or what it does to the run.
         why: String,
     },
+    /// A Trainer run's config gives a warmup to a schedule that takes none (`constant`):
+    /// the Trainer passes it to `get_scheduler`, which ignores it.
+    WarmupIgnored {
+        /// The schedule.
+        schedule: &'static str,
+        /// The warmup given.
+        warmup: u64,
+        /// Where it is given.
+        source: Option<Source>,
+    },
     /// DeepSpeed's `warmup_max_lr`, which the schedule sets as the lr, is not the
     /// optimizer's lr.
     WarmupMaxLr {
@@ -226,6 +241,7 @@ impl Warning {
             Warning::ZeroFirstLr => Kind::ZeroFirstLr,
             Warning::ZeroLr { .. } => Kind::ZeroLr,
             Warning::WarmupTooLong { .. } => Kind::WarmupTooLong,
+            Warning::WarmupIgnored { .. } => Kind::WarmupIgnored,
             Warning::RisesPastHorizon { .. } => Kind::RisesPastHorizon,
             Warning::WarmupJump { .. } => Kind::WarmupJump,
             Warning::HorizonMismatch { .. } => Kind::HorizonMismatch,
@@ -244,6 +260,7 @@ impl Warning {
             | Warning::PastDefinedEnd { step, .. } => *step,
             Warning::ZeroFirstLr
             | Warning::WarmupTooLong { .. }
+            | Warning::WarmupIgnored { .. }
             | Warning::HorizonMismatch { .. }
             | Warning::WarmupMaxLr { .. }
             | Warning::AccelerateStepping { .. } => 0,
@@ -254,9 +271,9 @@ impl Warning {
     /// flag.
     pub fn source(&self) -> Option<&Source> {
         match self {
-            Warning::HorizonMismatch { source, .. } | Warning::WarmupTooLong { source, .. } => {
-                source.as_ref()
-            }
+            Warning::HorizonMismatch { source, .. }
+            | Warning::WarmupTooLong { source, .. }
+            | Warning::WarmupIgnored { source, .. } => source.as_ref(),
             Warning::WarmupMaxLr {
                 source, lr_source, ..
             } => source.as_ref().or(lr_source.as_ref()),
@@ -373,6 +390,17 @@ impl fmt::Display for Warning {
                 source
                     .as_ref()
                     .map_or_else(|| "its default".to_string(), ToString::to_string)
+            ),
+            Warning::WarmupIgnored {
+                schedule,
+                warmup,
+                source,
+            } => write!(
+                f,
+                "{schedule} takes no warmup: the Trainer passes num_warmup_steps={warmup}{} to \
+                 get_scheduler, which ignores it, so the run has none (use \
+                 constant_with_warmup for a warmup to a constant lr)",
+                paren(source.as_ref())
             ),
             Warning::WarmupMaxLr {
                 class,

@@ -16,7 +16,7 @@ use lrsched::output::{Format, Stream};
 use lrsched::run::runtime::{Interval, Options, Runtime};
 use lrsched::run::{Derivation, Framework, Run, scheduler_cap};
 use lrsched::schedule::Point;
-use lrsched::schedule::registry;
+use lrsched::schedule::registry::{self, Library};
 
 use super::{RangeArgs, ScheduleArgs};
 
@@ -264,14 +264,21 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         (None, None) => {
             let entry = registry::find(partial.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE))?;
             let warmup = derivation.context(base_lr, entry).warmup;
-            if warmup != planned {
+            if warmup == planned {
+                warmup
+            } else {
                 derivation.notes.push(format!(
                     "{} takes no warmup: the Trainer passes num_warmup_steps={planned} and \
                      get_scheduler ignores it",
                     entry.name
                 ));
+                // Left for the description to drop, so that `check` warns of it.
+                if entry.library == Library::Transformers && !entry.takes_warmup {
+                    planned
+                } else {
+                    warmup
+                }
             }
-            warmup
         }
     };
     // trainer.py:1942-1952 logs _get_learning_rate() after optimizer.step(); under

@@ -565,13 +565,13 @@ fn allow_silences_a_kind_so_strict_passes() {
     rejects(
         &["check", "--allow", "zero_frist_lr"],
         "unknown warning kind 'zero_frist_lr' for --allow; did you mean 'zero_first_lr'? (the \
-         kinds are zero_first_lr, zero_lr, warmup_too_long, rises_past_horizon, warmup_jump, \
+         kinds are zero_first_lr, zero_lr, warmup_too_long, warmup_ignored, rises_past_horizon, warmup_jump, \
          horizon_mismatch, warmup_max_lr, accelerate_stepping, past_defined_end)",
     );
     rejects(
         &["check", "--allow", "negative"],
         "--allow negative: 'negative' is a failure, not a warning, and cannot be allowed (the \
-         warning kinds are zero_first_lr, zero_lr, warmup_too_long, rises_past_horizon, \
+         warning kinds are zero_first_lr, zero_lr, warmup_too_long, warmup_ignored, rises_past_horizon, \
          warmup_jump, horizon_mismatch, warmup_max_lr, accelerate_stepping, past_defined_end)",
     );
 }
@@ -617,5 +617,44 @@ fn a_run_without_updates_is_refused() {
         ],
         "--logged writes the Trainer's logged learning_rate; check covers the lr of every \
          update of the run, without it",
+    );
+}
+
+/// A TrainingArguments config that gives `constant` a warmup runs without one, as the
+/// Trainer does (get_scheduler ignores it), and `check` names the key and line; the same on
+/// the command line alone stays an error.
+#[test]
+fn a_configs_warmup_the_trainer_ignores_warns() {
+    let args = TempFile::new(
+        "args.yaml",
+        "lr_scheduler_type: constant\nwarmup_steps: 5\nlearning_rate: 0.1\nmax_steps: 20\n",
+    );
+    let want = format!(
+        "constant takes no warmup: the Trainer passes num_warmup_steps=5 (warmup_steps at \
+         {}:2:1) to get_scheduler, which ignores it, so the run has none (use \
+         constant_with_warmup for a warmup to a constant lr)",
+        args.str()
+    );
+    for extra in [&[][..], &["--samples", "100"]] {
+        let check = [&["--config", args.str()][..], extra].concat();
+        assert_eq!(message(&check, "warmup_ignored"), want, "{extra:?}");
+        let report = report(&check);
+        assert_eq!(report["summary"]["first_lr"], 0.1, "{extra:?}");
+        let warning = warning(&check, "warmup_ignored");
+        assert_eq!(warning["key"], "warmup_steps");
+        assert_eq!(warning["at"]["line"], 2);
+        let allowed = [&check[..], &["--strict", "--allow", "warmup_ignored"]].concat();
+        assert!(!kinds(&allowed).contains(&"warmup_ignored".to_string()));
+    }
+    // With a warmup it takes, nothing to say.
+    let with = TempFile::new(
+        "args.yaml",
+        "lr_scheduler_type: constant_with_warmup\nwarmup_steps: 5\nmax_steps: 20\n",
+    );
+    assert!(!kinds(&["--config", with.str()]).contains(&"warmup_ignored".to_string()));
+    rejects(
+        &["check", "--schedule", "constant", "--warmup", "5"],
+        "schedule 'constant' takes no warmup (transformers' get_scheduler ignores it); use \
+         --schedule constant_with_warmup --warmup 5 for a warmup to a constant lr",
     );
 }
