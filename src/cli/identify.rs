@@ -19,7 +19,7 @@ pub struct IdentifyArgs {
     #[arg(long, value_name = "STEP,LR")]
     pub log_columns: Option<String>,
     /// Largest relative error that still counts as exact, REL >= 0
-    #[arg(long, value_name = "REL", default_value_t = DEFAULT_TOLERANCE)]
+    #[arg(long, value_name = "REL", default_value_t = DEFAULT_TOLERANCE, allow_negative_numbers = true)]
     pub tolerance: f64,
     /// Candidates to show, 1..=100
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]

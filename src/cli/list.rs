@@ -10,7 +10,7 @@ use lrsched::schedule::registry::{self, Entry, Library};
 use super::ListArgs;
 
 /// Width that descriptions are wrapped to.
-const WIDTH: usize = 92;
+const WIDTH: usize = 80;
 
 /// Writes the catalogue grouped by library, one library's schedules (`list torch`), one
 /// schedule in detail (`list cosine`, `list torch:StepLR`), or the README's Markdown table.

@@ -66,7 +66,8 @@ pub struct RunArgs {
         long,
         value_name = "R",
         requires = "samples",
-        conflicts_with = "warmup"
+        conflicts_with = "warmup",
+        allow_negative_numbers = true
     )]
     pub warmup_ratio: Option<f64>,
     /// Which code steps the scheduler (lrsched list --runtimes) [default: hf]
@@ -92,7 +93,12 @@ pub struct RunArgs {
     #[arg(long, requires = "samples")]
     pub logged: bool,
     /// logging_steps for --logged; below 1, a ratio of max_steps [default: 500]
-    #[arg(long, value_name = "S", requires = "logged")]
+    #[arg(
+        long,
+        value_name = "S",
+        requires = "logged",
+        allow_negative_numbers = true
+    )]
     pub logging_steps: Option<f64>,
 }
 

@@ -499,15 +499,20 @@ fn echoed_input_never_carries_control_characters() {
 
 #[test]
 fn list_fits_80_columns() {
-    let out = lrsched().arg("list").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
-    for line in text.lines() {
-        assert!(
-            line.chars().count() <= 80,
-            "{} columns: {line}",
-            line.chars().count()
-        );
+    let names = lrsched::schedule::registry::entries().map(|e| e.qualified());
+    for args in std::iter::once(vec!["list".to_string()])
+        .chain(names.map(|name| vec!["list".to_string(), name]))
+    {
+        let out = lrsched().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
     }
 }
 
@@ -803,5 +808,34 @@ fn choice_parameters_list_their_values_and_suggest_on_a_typo() {
          is not None`) at step 11, where the anneal starts, within --steps 20: \
          lr_wsd_decay_style must be linear, cosine, exponential or minus_sqrt; did you mean \
          'cosine'?",
+    );
+}
+
+/// A negative value for a flag that takes a number is that flag's range error, not clap's
+/// "unexpected argument '-0'".
+#[test]
+fn negative_numbers_are_values_with_a_named_range() {
+    rejects(
+        &[
+            "csv",
+            "--samples",
+            "10",
+            "--batch-size",
+            "2",
+            "--epochs",
+            "1",
+            "--warmup-ratio",
+            "-0.1",
+        ],
+        "--warmup-ratio (warmup_ratio) is -0.1; it must lie in [0, 1]",
+    );
+    rejects(
+        &[
+            "identify",
+            "tests/golden/trainer-state/trainer_state.json",
+            "--tolerance",
+            "-1",
+        ],
+        "--tolerance -1 must be a relative error, 0 or more",
     );
 }
