@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::run::Run;
+use crate::run::runtime::Runtime;
 use crate::schedule::params::Raw;
 
 /// A schedule description as given, every part optional: from flags, from a config file,
@@ -42,6 +43,9 @@ pub struct Partial {
     pub run: Option<Run>,
     /// The config's `logging_steps`, for `--logged`.
     pub logging_steps: Option<f64>,
+    /// The runtime a config names (what `lrsched json --samples` writes), used when
+    /// `--runtime` is not given.
+    pub runtime: Option<Runtime>,
 }
 
 /// Where a config file wrote the values of a [`Partial`] that are checked after merging.

@@ -494,11 +494,14 @@ impl Report {
         if let Some(m) = &self.max_error {
             let _ = writeln!(
                 out,
-                "largest error: {} relative ({} absolute) at step {} (line {})",
+                "largest error: {} relative ({} absolute) at step {} (line {}): logged {}, \
+                 schedule {}",
                 sci(m.rel_error),
                 sci(m.abs_error),
                 m.step,
-                m.line
+                m.line,
+                py_repr(m.logged),
+                py_repr(m.expected)
             );
         }
         match &self.first_mismatch {

@@ -105,7 +105,117 @@ impl Column {
     }
 }
 
+/// How the steps of a chart's x axis fall into its braille columns: column `c` holds the
+/// steps from `boundary(c)` up to `boundary(c + 1)`, in integer arithmetic, so the split is
+/// exact at any step count.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Grid {
+    from: u64,
+    span: u64,
+    columns: u64,
+}
+
+impl Grid {
+    /// `columns` columns over the steps of `frame`.
+    pub(crate) fn new(frame: Steps, columns: usize) -> Self {
+        Grid {
+            from: frame.from,
+            span: frame.to.saturating_sub(frame.from).max(1),
+            columns: columns.max(1) as u64,
+        }
+    }
+
+    /// The number of columns.
+    pub(crate) fn columns(&self) -> usize {
+        self.columns as usize
+    }
+
+    fn boundary(&self, c: u64) -> u64 {
+        let offset = (u128::from(c) * u128::from(self.span)).div_ceil(u128::from(self.columns));
+        self.from
+            .saturating_add(u64::try_from(offset).unwrap_or(u64::MAX))
+    }
+
+    /// The column of `step`.
+    pub(crate) fn column_of(&self, step: u64) -> usize {
+        let offset = u128::from(step.saturating_sub(self.from));
+        let c = offset * u128::from(self.columns) / u128::from(self.span);
+        u64::try_from(c).unwrap_or(u64::MAX).min(self.columns - 1) as usize
+    }
+
+    /// The step in the middle of column `c`, where a mark for it is drawn.
+    fn middle(&self, c: usize) -> f32 {
+        let c = c as u64;
+        let end = if c + 1 == self.columns {
+            self.from.saturating_add(self.span)
+        } else {
+            self.boundary(c + 1)
+        };
+        (self.boundary(c) as f64 + end.saturating_sub(self.boundary(c)) as f64 / 2.0) as f32
+    }
+}
+
+/// Points reduced to a [`Grid`]'s columns as they stream in: a chunk's part, or a whole
+/// series once the parts are merged in step order.
+#[derive(Debug)]
+pub(crate) struct Reduction {
+    grid: Grid,
+    columns: Vec<Option<Column>>,
+    /// The column of the last point added and where the next one starts: consecutive
+    /// points mostly share a column.
+    current: usize,
+    next_boundary: u64,
+}
+
+impl Reduction {
+    pub(crate) fn new(grid: Grid) -> Self {
+        Reduction {
+            grid,
+            columns: vec![None; grid.columns()],
+            current: usize::MAX,
+            next_boundary: 0,
+        }
+    }
+
+    /// Adds the next point (steps increase).
+    #[inline]
+    pub(crate) fn add(&mut self, p: Point) {
+        if self.current == usize::MAX || p.step >= self.next_boundary {
+            self.current = self.grid.column_of(p.step);
+            let c = self.current as u64;
+            self.next_boundary = if c + 1 == self.grid.columns {
+                u64::MAX
+            } else {
+                self.grid.boundary(c + 1)
+            };
+        }
+        match &mut self.columns[self.current] {
+            Some(column) => column.add(p),
+            slot @ None => *slot = Some(Column::new(p)),
+        }
+    }
+
+    /// Takes in the part of the points that follow this one's.
+    pub(crate) fn merge(&mut self, part: Reduction) {
+        for (slot, column) in self.columns.iter_mut().zip(part.columns) {
+            match (slot.as_mut(), column) {
+                (Some(have), Some(next)) => have.merge(&next),
+                (None, next) => *slot = next,
+                (Some(_), None) => {}
+            }
+        }
+    }
+}
+
 impl Series {
+    /// The series of points reduced to columns.
+    pub(crate) fn from_reduction(label: String, reduction: Reduction) -> Self {
+        Series {
+            label,
+            columns: reduction.columns,
+        }
+    }
+
     /// Evaluates `schedule` over `steps` into `columns` braille columns spread over the
     /// steps of `frame` (the x axis shared by every series of a chart), on the engine's
     /// threads. Fails where the schedule's home library raises.
@@ -117,60 +227,22 @@ impl Series {
         frame: Steps,
         columns: usize,
     ) -> Result<Self> {
-        let columns = columns.max(1) as u64;
-        let span = frame.to.saturating_sub(frame.from).max(1);
-        // Column c holds the steps from `boundary(c)` up to `boundary(c + 1)`: integer
-        // arithmetic, so the split is exact at any step count.
-        let boundary = |c: u64| {
-            let offset = (u128::from(c) * u128::from(span)).div_ceil(u128::from(columns));
-            frame
-                .from
-                .saturating_add(u64::try_from(offset).unwrap_or(u64::MAX))
-        };
-        let column_of = |step: u64| {
-            let offset = u128::from(step.saturating_sub(frame.from));
-            let c = offset * u128::from(columns) / u128::from(span);
-            u64::try_from(c).unwrap_or(u64::MAX).min(columns - 1)
-        };
+        let grid = Grid::new(frame, columns);
         let map = |chunk: &Chunk<'_>| {
-            let mut part: Vec<Option<Column>> = vec![None; columns as usize];
-            let mut c = u64::MAX;
-            let mut next_boundary = 0;
-            chunk.points(0).for_each(|p| {
-                if c == u64::MAX || p.step >= next_boundary {
-                    c = column_of(p.step);
-                    next_boundary = if c + 1 == columns {
-                        u64::MAX
-                    } else {
-                        boundary(c + 1)
-                    };
-                }
-                match &mut part[c as usize] {
-                    Some(column) => column.add(p),
-                    slot @ None => *slot = Some(Column::new(p)),
-                }
-            });
+            let mut part = Reduction::new(grid);
+            chunk.points(0).for_each(|p| part.add(p));
             part
         };
-        let mut reduced: Vec<Option<Column>> = vec![None; columns as usize];
-        let merge = |part: Vec<Option<Column>>| {
-            for (slot, column) in reduced.iter_mut().zip(part) {
-                match (slot.as_mut(), column) {
-                    (Some(have), Some(next)) => have.merge(&next),
-                    (None, next) => *slot = next,
-                    (Some(_), None) => {}
-                }
-            }
+        let mut reduced = Reduction::new(grid);
+        let merge = |part: Reduction| {
+            reduced.merge(part);
             Ok::<(), Error>(())
         };
         let steps = Steps { every: 1, ..steps };
         if let Some(stop) = engine.run(&[schedule], steps, Grain::Reduce, map, merge)? {
             return Err(stop.error);
         }
-        Ok(Series {
-            label,
-            columns: reduced,
-        })
+        Ok(Series::from_reduction(label, reduced))
     }
 
     /// The reduced points in step order: each column's first, lowest, highest and last.
@@ -213,6 +285,60 @@ fn y_label(v: f32) -> String {
     text.chars().take(LABEL_WIDTH).collect()
 }
 
+/// Columns of a chart to mark (the steps where two schedules differ), drawn as a row of
+/// dots above the curves, with a legend entry.
+#[derive(Debug)]
+pub struct Marks {
+    /// The legend text.
+    pub label: String,
+    grid: Grid,
+    columns: Vec<bool>,
+}
+
+impl Marks {
+    /// No column marked yet.
+    pub(crate) fn new(label: String, grid: Grid) -> Self {
+        Marks {
+            label,
+            grid,
+            columns: vec![false; grid.columns()],
+        }
+    }
+
+    /// Marks the column of `step`.
+    #[inline]
+    pub(crate) fn mark(&mut self, step: u64) {
+        let c = self.grid.column_of(step);
+        self.columns[c] = true;
+    }
+
+    /// Takes in the marks of another part of the steps.
+    pub(crate) fn merge(&mut self, other: &Marks) {
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            *mine |= *theirs;
+        }
+    }
+
+    /// True when column `c` is marked.
+    pub fn is_marked(&self, c: usize) -> bool {
+        self.columns.get(c).copied().unwrap_or(false)
+    }
+
+    /// True when no column is marked.
+    pub fn is_empty(&self) -> bool {
+        !self.columns.contains(&true)
+    }
+
+    fn points(&self, y: f32) -> Vec<(f32, f32)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, marked)| **marked)
+            .map(|(c, _)| (self.grid.middle(c), y))
+            .collect()
+    }
+}
+
 /// Draws the series, overlaid, with a legend line above and `step` under the x axis.
 pub fn write_plot(
     out: &mut dyn Write,
@@ -220,6 +346,19 @@ pub fn write_plot(
     steps: Steps,
     options: PlotOptions,
 ) -> Result<()> {
+    write_plot_marked(out, series, None, steps, options)
+}
+
+/// [`write_plot`], with `marks` drawn as a row of dots above the curves (their legend
+/// entry last).
+pub fn write_plot_marked(
+    out: &mut dyn Write,
+    series: &[Series],
+    marks: Option<&Marks>,
+    steps: Steps,
+    options: PlotOptions,
+) -> Result<()> {
+    let marks = marks.filter(|m| !m.is_empty());
     let width_dots = data_columns(options.width) as u32;
     let height_dots = (u32::from(options.height) * 4).max(12);
     let (mut ymin, mut ymax) = series
@@ -241,8 +380,24 @@ pub fn write_plot(
     }
     let xmin = steps.from as f32;
     let xmax = (steps.to.saturating_sub(1)).max(steps.from + 1) as f32;
-    let shapes: Vec<Vec<(f32, f32)>> = series.iter().map(Series::points).collect();
-    let shapes: Vec<Shape> = shapes.iter().map(|s| Shape::Lines(s)).collect();
+    let mut shapes: Vec<Vec<(f32, f32)>> = series.iter().map(Series::points).collect();
+    if let Some(marks) = marks {
+        // A band above the curves, so that the marks never hide them.
+        let height = ymax - ymin;
+        shapes.push(marks.points((ymax + 0.08 * height) as f32));
+        ymax += 0.1 * height;
+    }
+    let shapes: Vec<Shape> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i < series.len() {
+                Shape::Lines(s)
+            } else {
+                Shape::Points(s)
+            }
+        })
+        .collect();
 
     let mut chart = Chart::new_with_y_range(
         width_dots,
@@ -268,7 +423,9 @@ pub fn write_plot(
     chart.axis();
     chart.figures();
 
-    write_legend(out, series, options.color)?;
+    let mut labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
+    labels.extend(marks.map(|m| m.label.as_str()));
+    write_legend(out, &labels, options.color)?;
     write!(out, "{chart}")?;
     let pad = ((width_dots / 2) as usize).saturating_sub("step".len()) / 2;
     writeln!(out, "{:pad$}step", "")?;
@@ -286,16 +443,16 @@ fn x_label(v: f32, room: usize) -> String {
     short.chars().take(room).collect()
 }
 
-fn write_legend(out: &mut dyn Write, series: &[Series], color: bool) -> io::Result<()> {
+fn write_legend(out: &mut dyn Write, labels: &[&str], color: bool) -> io::Result<()> {
     let mut line = String::from("lr:");
-    for (i, s) in series.iter().enumerate() {
+    for (i, label) in labels.iter().enumerate() {
         let (r, g, b) = COLORS[i % COLORS.len()];
         if color {
-            line.push_str(&format!("  \x1b[38;2;{r};{g};{b}m━━\x1b[0m {}", s.label));
-        } else if series.len() > 1 {
-            line.push_str(&format!("  [{}] {}", i + 1, s.label));
+            line.push_str(&format!("  \x1b[38;2;{r};{g};{b}m━━\x1b[0m {label}"));
+        } else if labels.len() > 1 {
+            line.push_str(&format!("  [{}] {label}", i + 1));
         } else {
-            line.push_str(&format!("  {}", s.label));
+            line.push_str(&format!("  {label}"));
         }
     }
     writeln!(out, "{line}")

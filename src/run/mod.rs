@@ -18,7 +18,7 @@ mod tests;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::format::py_repr;
@@ -27,7 +27,7 @@ use crate::schedule::registry::Entry;
 use crate::suggest::did_you_mean;
 
 /// The training framework whose rules turn a run into optimizer updates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Framework {
     /// transformers' `Trainer` (5.24), the default.
@@ -191,7 +191,8 @@ impl Field {
 
 /// What the user says about a run, before any framework rule is applied. `None` is "not
 /// given"; [`Run::derive`] says which inputs a framework needs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Run {
     /// The framework whose rules apply.
     pub framework: Framework,
