@@ -72,6 +72,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Train(args) => train(&args)?,
         Command::Check(args) => super::check::run(&args)?,
         Command::Identify(args) => return super::identify::run(&args),
+        Command::Diff(args) => return super::diff::run(&args),
         Command::Completions(args) => super::generate::completions(&args)?,
         Command::Man(args) => super::generate::man(&args)?,
     }
@@ -131,24 +132,29 @@ fn plot(args: &PlotArgs) -> Result<()> {
             )));
         }
     }
+    let options = plot_options(args.width, args.height, args.color);
+    let (series, frame) = reduce_all(&descriptions, data_columns(options.width))?;
+    write_plot(&mut io::stdout().lock(), &series, frame, options)
+}
+
+/// A terminal plot's size and colour: as given, else fitted to the terminal on stdout.
+pub(super) fn plot_options(
+    width: Option<u16>,
+    height: Option<u16>,
+    color: super::ColorChoice,
+) -> PlotOptions {
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let screen = terminal_size::terminal_size_of(&stdout);
-    let width = args
-        .width
-        .unwrap_or_else(|| screen.map_or(80, |(w, _)| w.0.clamp(40, 240)));
+    let width = width.unwrap_or_else(|| screen.map_or(80, |(w, _)| w.0.clamp(40, 240)));
     // 20 rows, or fewer on a short terminal: the legend and the x axis need 4 more.
-    let height = args
-        .height
-        .unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
-    let color = super::color::enabled(Some(args.color), terminal);
-    let options = PlotOptions {
+    let height =
+        height.unwrap_or_else(|| screen.map_or(20, |(_, h)| h.0.saturating_sub(4).clamp(3, 20)));
+    PlotOptions {
         width,
         height,
-        color,
-    };
-    let (series, frame) = reduce_all(&descriptions, data_columns(width))?;
-    write_plot(&mut stdout.lock(), &series, frame, options)
+        color: super::color::enabled(Some(color), terminal),
+    }
 }
 
 fn train(args: &TrainArgs) -> Result<()> {

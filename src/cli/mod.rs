@@ -4,6 +4,7 @@
 mod check;
 pub mod color;
 mod commands;
+mod diff;
 mod generate;
 mod identify;
 mod list;
@@ -32,7 +33,9 @@ pub use commands::run;
     lrsched plot --schedule cosine --warmup 100 --steps 1000\n  \
     lrsched csv --expr \"min(1, step/2000)\" --steps 3000 > lr.csv\n  \
     lrsched list cosine\n  \
-    lrsched check --config lr.json --assert \"peak_lr <= 3e-4\"")]
+    lrsched check --config lr.json --assert \"peak_lr <= 3e-4\"\n  \
+    lrsched check --config training_args.json --samples 1000 --against trainer_state.json\n  \
+    lrsched diff old.json new.json --samples 1000")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -57,6 +60,12 @@ pub enum Command {
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
     Check(check::CheckArgs),
+    /// Compare two schedules (config files): first difference, largest difference, peak, final lr and lr budget of each
+    // OLD and NEW are the configs: the shared flags that would replace a schedule are hidden.
+    #[command(mut_arg("config", |a| a.hide(true)))]
+    #[command(mut_arg("expr", |a| a.hide(true)))]
+    #[command(mut_arg("expr_file", |a| a.hide(true)))]
+    Diff(diff::DiffArgs),
     /// Which built-in, with which parameters, made a logged lr curve (trainer_state.json, CSV, JSON Lines)
     Identify(identify::IdentifyArgs),
     /// Shell completion script on stdout (bash, zsh, fish, powershell, elvish)

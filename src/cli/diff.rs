@@ -1,0 +1,228 @@
+//! `lrsched diff OLD NEW`: two schedules (config files, with the same flags on top)
+//! compared step by step in one streaming pass; exit status 0 when they are equal within
+//! `--tolerance`, 1 when not, 2 on bad input.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use lrsched::Description;
+use lrsched::diff::{self, Options, Side};
+use lrsched::engine::Engine;
+use lrsched::error::{Error, Result};
+use lrsched::output::plot::{data_columns, write_plot_marked};
+use lrsched::run::runtime::Updates;
+use lrsched::schedule::Schedule;
+
+use super::run::{Planned, RunArgs, plan};
+use super::{ColorChoice, ScheduleArgs};
+
+/// `lrsched diff`'s arguments.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "OLD and NEW are any config lrsched reads: its own JSON, TOML or \
+    YAML (what lrsched json writes), transformers TrainingArguments, DeepSpeed, Axolotl, \
+    LLaMA-Factory, torchtune or LightningCLI. Flags given here (--steps, --base-lr, \
+    --samples, --batch-size, ...) apply to both, on top of each file.\n\n\
+    The report: each schedule, its steps, peak lr and step, final lr and lr budget (the sum \
+    of the lr) side by side, the budget ratio new/old; the first step where they differ \
+    with both values; the largest absolute and relative difference with their steps. \
+    Schedules of different lengths are compared over the steps both have, and differ.\n\n\
+    Exit status: 0 when every step is equal within --tolerance (default: the same doubles), \
+    1 when the schedules differ, 2 on bad input.\n\n\
+    Examples:\n  \
+    lrsched diff lr.json lr-new.json\n  \
+    lrsched diff training_args.json training_args_v2.yaml --samples 50000 --plot\n  \
+    lrsched diff old.json new.json --from 3000 --tolerance 1e-6 --format json"
+)]
+pub struct DiffArgs {
+    /// The old schedule's config file
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The new schedule's config file
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Largest relative difference |old - new| / max(|old|, |new|) that still counts as
+    /// equal [default: 0, the same doubles]
+    #[arg(
+        long,
+        value_name = "REL",
+        default_value_t = 0.0,
+        hide_default_value = true,
+        help_heading = "Diff"
+    )]
+    pub tolerance: f64,
+    /// A run resumed at step K with NEW: the jump there (OLD's lr at K-1, NEW's at K) and
+    /// the comparison from step K on
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::parse_count, allow_negative_numbers = true, help_heading = "Diff")]
+    pub from: u64,
+    /// Text, or JSON: {"equal", "first_difference", "largest_abs", "largest_rel", "old",
+    /// "new", "sum_ratio", "jump", ...}
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text, value_name = "FORMAT", help_heading = "Output")]
+    pub format: DiffFormat,
+    /// Draw both curves overlaid in the terminal, the steps where they differ marked
+    #[arg(long, conflicts_with = "format", help_heading = "Output")]
+    pub plot: bool,
+    /// Plot width in columns, 30..=1000 [default: the terminal's, or 80]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(30..=1000), requires = "plot", help_heading = "Output")]
+    pub width: Option<u16>,
+    /// Plot height in rows, 3..=500 [default: 20, or less to fit the terminal]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(3..=500), requires = "plot", help_heading = "Output")]
+    pub height: Option<u16>,
+    /// Colour the plot
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", requires = "plot", help_heading = "Output")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+/// One side, resolved: the schedule, or a run's updates of it.
+struct Resolved {
+    name: String,
+    description: Description,
+    planned: Option<Planned>,
+}
+
+impl Resolved {
+    fn new(path: &Path, args: &DiffArgs) -> Result<Self> {
+        let mut schedule = args.schedule.clone();
+        schedule.config = vec![path.to_path_buf()];
+        let planned = plan(&args.run, &schedule, "diff")?;
+        let description = match &planned {
+            Some(planned) => planned.description().clone(),
+            None => schedule.one("diff")?,
+        };
+        Ok(Resolved {
+            name: path.display().to_string(),
+            description,
+            planned,
+        })
+    }
+
+    fn text(&self) -> String {
+        let mut text = self.description.text();
+        if let Some(planned) = &self.planned {
+            text.push_str(&format!(
+                "; {} updates, runtime {}",
+                planned.total_updates(),
+                planned.runtime_name()
+            ));
+        }
+        text
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match &self.planned {
+            Some(planned) => planned.to_json(),
+            None => self.description.to_json(),
+        }
+    }
+}
+
+/// Runs `diff`; exit status 0 when the schedules are equal, 1 when they differ.
+pub fn run(args: &DiffArgs) -> Result<u8> {
+    let given = &args.schedule;
+    if !given.config.is_empty() || !given.expr.is_empty() || given.expr_file.is_some() {
+        return Err(Error::input(
+            "diff compares the schedules of OLD and NEW; --config, --expr and --expr-file \
+             would replace both (give the flags that apply to both, like --steps or --samples)",
+        ));
+    }
+    if args.run.logged {
+        return Err(Error::input(
+            "diff compares every optimizer update; --logged (the Trainer's logged values) \
+             applies to table, csv and json",
+        ));
+    }
+    if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
+        return Err(Error::input(
+            "OLD and NEW are both - (stdin), which can be read only once",
+        ));
+    }
+    let old = Resolved::new(&args.old, args)?;
+    let new = Resolved::new(&args.new, args)?;
+    let old_updates = updates(&old)?;
+    let new_updates = updates(&new)?;
+    let (old_text, new_text) = (old.text(), new.text());
+    let old_side = side(&old, &old_text, old_updates.as_ref());
+    let new_side = side(&new, &new_text, new_updates.as_ref());
+    let options = args
+        .plot
+        .then(|| super::commands::plot_options(args.width, args.height, args.color));
+    let report = diff::diff(
+        &Engine::new(),
+        &old_side,
+        &new_side,
+        &Options {
+            tolerance: args.tolerance,
+            from: args.from,
+            plot_columns: options.map(|o| data_columns(o.width)),
+        },
+    )?;
+    let mut out = io::stdout().lock();
+    match args.format {
+        DiffFormat::Text => {
+            out.write_all(report.to_text().as_bytes())?;
+            if let (Some(plot), Some(options)) = (&report.plot, options) {
+                writeln!(out)?;
+                write_plot_marked(
+                    &mut out,
+                    &plot.series,
+                    Some(&plot.marks),
+                    plot.frame,
+                    options,
+                )?;
+            }
+        }
+        DiffFormat::Json => {
+            let mut json = serde_json::to_value(&report).map_err(io::Error::other)?;
+            for (key, side) in [("old", &old), ("new", &new)] {
+                if let Some(map) = json.get_mut(key).and_then(|v| v.as_object_mut()) {
+                    map.insert("schedule".into(), side.json());
+                }
+            }
+            serde_json::to_writer_pretty(&mut out, &json).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(if report.equal { 0 } else { 1 })
+}
+
+/// A run's updates as a schedule, with their number.
+fn updates(side: &Resolved) -> Result<Option<(Updates<'_>, u64)>> {
+    side.planned
+        .as_ref()
+        .map(|p| Ok((p.updates()?, p.total_updates())))
+        .transpose()
+}
+
+/// What `diff` compares of one side: the run's updates with `--samples`, else the schedule.
+fn side<'a>(
+    resolved: &'a Resolved,
+    text: &'a str,
+    updates: Option<&'a (Updates<'a>, u64)>,
+) -> Side<'a> {
+    let (schedule, steps): (&dyn Schedule, u64) = match updates {
+        Some((updates, total)) => (updates, *total),
+        None => (
+            resolved.description.schedule(),
+            resolved.description.ctx().steps,
+        ),
+    };
+    Side {
+        name: &resolved.name,
+        text,
+        schedule,
+        steps,
+    }
+}
