@@ -61,7 +61,7 @@ pub struct CheckArgs {
 
     /// Largest relative error of a logged lr that still matches (logs are often float32 or
     /// rounded)
-    #[arg(long, value_name = "REL", default_value_t = TOLERANCE, requires = "against", help_heading = "Against a log")]
+    #[arg(long, value_name = "REL", default_value_t = TOLERANCE, requires = "against", allow_negative_numbers = true, help_heading = "Against a log")]
     pub tolerance: f64,
 
     /// Must hold, or the check fails (repeatable): an expression over first_lr, peak_lr,
@@ -111,6 +111,12 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         .iter()
         .map(|source| Assertion::compile(source))
         .collect::<Result<Vec<_>>>()?;
+    if args.run.logged && args.against.is_none() {
+        return Err(Error::input(
+            "--logged reads a log's step s as update s-1, as the Trainer logs; it applies to \
+             check --against LOG (and to table, csv and json)",
+        ));
+    }
     if let Some(log) = &args.against {
         return match (args.configs.as_slice(), args.schedule.config.as_slice()) {
             ([] | [_], [] | [_]) => {
@@ -222,7 +228,7 @@ fn against(args: &CheckArgs, schedule: &ScheduleArgs, log: &Path) -> Result<()> 
     if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
         return Err(Error::input(format!(
             "--tolerance {} must be a relative error, 0 or more",
-            args.tolerance
+            lrsched::format::py_repr(args.tolerance)
         )));
     }
     let columns = args

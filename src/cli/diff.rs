@@ -33,7 +33,7 @@ use super::{ColorChoice, ScheduleArgs};
     1 when the schedules differ, 2 on bad input.\n\n\
     Examples:\n  \
     lrsched diff lr.json lr-new.json\n  \
-    lrsched diff training_args.json training_args_v2.yaml --samples 50000 --plot\n  \
+    lrsched diff training_args.json training_args_new.yaml --samples 50000 --plot\n  \
     lrsched diff old.json new.json --from 3000 --tolerance 1e-6 --format json"
 )]
 pub struct DiffArgs {
@@ -54,6 +54,7 @@ pub struct DiffArgs {
         value_name = "REL",
         default_value_t = 0.0,
         hide_default_value = true,
+        allow_negative_numbers = true,
         help_heading = "Diff"
     )]
     pub tolerance: f64,

@@ -58,7 +58,7 @@ pub enum Command {
     #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps) [default: 10]")))]
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
     Train(TrainArgs),
-    /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
+    /// Summary, built-in checks and --assert expressions for CI, or --against LOG a run's logged lrs; exit 1 when one fails
     Check(check::CheckArgs),
     /// Compare two schedules (config files): first difference, largest difference, peak, final lr and lr budget of each
     // OLD and NEW are the configs: the shared flags that would replace a schedule are hidden.
