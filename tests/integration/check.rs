@@ -479,7 +479,7 @@ fn completions_and_man_page() {
     rejects(
         &["man", "chek"],
         "no subcommand 'chek'; did you mean 'check'? (the subcommands are table, csv, json, \
-         plot, list, train, check, identify, completions, man, help)",
+         plot, list, train, check, diff, identify, completions, man, help)",
     );
     closes_quietly(&["completions", "bash"]);
     closes_quietly(&["man"]);
