@@ -486,8 +486,9 @@ impl Report {
         if self.steps_only_in_schedule > 0 {
             let _ = write!(
                 out,
-                "; {} schedule steps after the last logged one",
-                self.steps_only_in_schedule
+                "; {} schedule step{} after the last logged one",
+                self.steps_only_in_schedule,
+                if self.steps_only_in_schedule == 1 { "" } else { "s" }
             );
         }
         out.push('\n');

@@ -169,7 +169,10 @@ fn a_changed_warmup_fails_from_the_first_logged_step() {
 fn a_run_of_another_size_gets_a_note() {
     let (code, stdout, _) = against(STATE, &["--devices", "2"]);
     assert_eq!(code, Some(1));
-    assert!(stdout.contains("rows compared: 19; 18 only in the log (from step 100)"));
+    assert!(stdout.contains(
+        "rows compared: 19; 18 only in the log (from step 100); 1 schedule step after the last \
+         logged one\n"
+    ));
     assert!(stdout.ends_with(
         "note: the log's run planned 189 updates (max_steps), this one makes 96; check \
          --samples, --batch-size, --devices, --grad-accum and --epochs\n"
