@@ -403,7 +403,7 @@ mod tests {
         assert_eq!(
             message,
             "config <config>:1:2: unknown key \"schedul\"; did you mean 'schedule'? (the keys \
-             are schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
+             are schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)"
         );
     }
 

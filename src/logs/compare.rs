@@ -488,7 +488,11 @@ impl Report {
                 out,
                 "; {} schedule step{} after the last logged one",
                 self.steps_only_in_schedule,
-                if self.steps_only_in_schedule == 1 { "" } else { "s" }
+                if self.steps_only_in_schedule == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             );
         }
         out.push('\n');

@@ -333,7 +333,7 @@ fn config_mistakes_exit_2_naming_the_key() {
         &["check", "--config", toml.to_str().unwrap()],
         &format!(
             "config {}:2:1: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are \
-             schedule, expr, expr_file, vars, steps, base_lr, warmup, params)",
+             schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)",
             toml.display()
         ),
     );
