@@ -94,7 +94,8 @@ pub struct CheckArgs {
 pub enum Format {
     /// Aligned `name  value` lines, then `ok` / `FAILED` per assertion and the warnings
     Text,
-    /// {"schedule", "summary", "assertions", "warnings", "failures", "passed"}
+    /// {"schedule", "summary", "assertions", "warnings", "failures", "passed"}; with --against,
+    /// {"schedule", "log", "comparison", "note", "passed"}
     Json,
 }
 

@@ -59,12 +59,16 @@ pub enum Command {
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N) [default: 5; 0 for constant]")))]
     Train(TrainArgs),
     /// Summary, built-in checks and --assert expressions for CI, or --against LOG a run's logged lrs; exit 1 when one fails
+    #[command(mut_arg("logged", |a| a.help("With --against: the log holds what the Trainer logs, its step s the lr of update s-1 (a trainer_state.json always does)")))]
+    #[command(mut_arg("logging_steps", |a| a.hide(true)))]
     Check(check::CheckArgs),
     /// Compare two schedules (config files): first difference, largest difference, peak, final lr and lr budget of each
     // OLD and NEW are the configs: the shared flags that would replace a schedule are hidden.
     #[command(mut_arg("config", |a| a.hide(true)))]
     #[command(mut_arg("expr", |a| a.hide(true)))]
     #[command(mut_arg("expr_file", |a| a.hide(true)))]
+    #[command(mut_arg("logged", |a| a.hide(true)))]
+    #[command(mut_arg("logging_steps", |a| a.hide(true)))]
     Diff(diff::DiffArgs),
     /// Which built-in, with which parameters, made a logged lr curve (trainer_state.json, CSV, JSON Lines)
     Identify(identify::IdentifyArgs),
