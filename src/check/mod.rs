@@ -16,6 +16,7 @@ mod warnings;
 
 pub use assertions::{ASSERT_VARIABLES, Assertion, Outcome};
 pub use report::Report;
+pub(crate) use summary::Neumaier;
 pub use summary::{Fault, SUMMARY_NAMES, Summary};
 pub use warnings::Warning;
 

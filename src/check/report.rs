@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use super::assertions::Outcome;
 use super::summary::{Fault, SUMMARY_NAMES, Summary};
 use super::warnings::Warning;
-use crate::description::{Description, ScheduleKind};
+use crate::description::Description;
 use crate::error::Result;
 use crate::format::py_repr;
 
@@ -66,7 +66,7 @@ impl Report {
     /// the built-in failures and assertions (`ok` / `FAILED`), the warnings and a verdict.
     pub fn write_text(&self, description: &Description, out: &mut dyn Write) -> Result<()> {
         const WIDTH: usize = 10;
-        writeln!(out, "{:<WIDTH$} {}", "schedule", schedule_text(description))?;
+        writeln!(out, "{:<WIDTH$} {}", "schedule", description.text())?;
         for (name, value) in SUMMARY_NAMES.iter().zip(self.summary.values()) {
             writeln!(out, "{name:<WIDTH$} {}", value_text(name, value))?;
         }
@@ -221,30 +221,6 @@ fn value_json(name: &str, v: f64) -> Json {
     } else {
         number(v)
     }
-}
-
-/// `cosine, warmup 100, steps 1000, base_lr 0.001` with any parameters the user gave.
-fn schedule_text(description: &Description) -> String {
-    let ctx = description.ctx();
-    let mut text = match description.kind() {
-        ScheduleKind::Builtin { entry, .. } => entry.to_string(),
-        ScheduleKind::Expr(source) => format!("--expr \"{source}\""),
-    };
-    text.push_str(&format!(
-        ", warmup {}, steps {}, base_lr {}",
-        ctx.warmup,
-        ctx.steps,
-        py_repr(ctx.base_lr)
-    ));
-    if let ScheduleKind::Builtin { params, .. } = description.kind() {
-        for (name, value) in params.iter() {
-            if params.was_given(name) {
-                let value = value.map_or_else(|| "None".to_string(), ToString::to_string);
-                text.push_str(&format!(", {name}={value}"));
-            }
-        }
-    }
-    text
 }
 
 /// `(peak_lr = 0.001, steps = 100)`: the names an assertion uses with their values, or
