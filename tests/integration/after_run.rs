@@ -357,7 +357,7 @@ fn diff_json(args: &[&str]) -> (Option<i32>, Value) {
 
 #[test]
 fn a_config_and_its_lrsched_json_round_trip_are_identical() {
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 11] = [
         ("examples/configs/lr.json", &[]),
         ("examples/configs/lr.toml", &["--steps", "777"]),
         ("examples/configs/training_args.json", &[]),
@@ -378,6 +378,27 @@ fn a_config_and_its_lrsched_json_round_trip_are_identical() {
                 "--devices",
                 "2",
             ],
+        ),
+        // Runtime options and LLaMA-Factory's data arguments are read back too.
+        (
+            ARGS,
+            &[
+                "--samples",
+                "1000",
+                "--runtime",
+                "accelerate",
+                "--devices",
+                "4",
+                "--split-batches",
+            ],
+        ),
+        (
+            "examples/configs/lightning.yaml",
+            &["--samples", "100", "--interval", "step", "--frequency", "3"],
+        ),
+        (
+            "tests/fixtures/llama_factory/llama3_lora_sft.yaml",
+            &["--samples", "91,1000"],
         ),
     ];
     for (config, flags) in cases {
@@ -404,6 +425,80 @@ fn a_config_and_its_lrsched_json_round_trip_are_identical() {
             assert_eq!(json["steps_compared"], points, "{config}");
         }
     }
+}
+
+/// A saved run's runtime, options included, is the one used without --runtime; option
+/// flags apply on top of it, and are refused where it has no such option.
+#[test]
+fn a_saved_runtime_is_used_and_option_flags_apply_on_top() {
+    let save = |args: &[&str]| {
+        let out = lrsched().arg("json").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        TempFile::new("saved.json", out.stdout)
+    };
+    let lightning = "examples/configs/lightning.yaml";
+    let saved = save(&[
+        "--config",
+        lightning,
+        "--samples",
+        "100",
+        "--interval",
+        "step",
+        "--frequency",
+        "3",
+    ]);
+    let replayed = lrs(&["--config", saved.str(), "--samples", "100"]);
+    let stepped = [
+        "--config",
+        lightning,
+        "--samples",
+        "100",
+        "--interval",
+        "step",
+    ];
+    let mut every_third = stepped.to_vec();
+    every_third.extend(["--frequency", "3"]);
+    assert_eq!(replayed, lrs(&every_third));
+    assert_ne!(replayed, lrs(&stepped));
+    assert_eq!(
+        lrs(&[
+            "--config",
+            saved.str(),
+            "--samples",
+            "100",
+            "--frequency",
+            "1"
+        ]),
+        lrs(&stepped)
+    );
+    let accelerate = [
+        "--config",
+        ARGS,
+        "--samples",
+        "1000",
+        "--runtime",
+        "accelerate",
+        "--devices",
+        "4",
+    ];
+    let mut per_call = accelerate.to_vec();
+    per_call.extend(["--step-scheduler-with-optimizer", "false"]);
+    let saved = save(&per_call);
+    let replayed = lrs(&["--config", saved.str(), "--samples", "1000"]);
+    assert_eq!(replayed, lrs(&per_call));
+    assert_ne!(replayed, lrs(&accelerate));
+    let hf = save(&["--config", ARGS, "--samples", "1000"]);
+    rejects(
+        &[
+            "csv",
+            "--config",
+            hf.str(),
+            "--samples",
+            "1000",
+            "--split-batches",
+        ],
+        "--split-batches applies to --runtime accelerate, not hf",
+    );
 }
 
 /// The first differing step and the largest differences of two CSVs, computed here.
