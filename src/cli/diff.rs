@@ -163,17 +163,21 @@ pub fn run(args: &DiffArgs) -> Result<u8> {
     let mut out = io::stdout().lock();
     match args.format {
         DiffFormat::Text => {
-            out.write_all(report.to_text().as_bytes())?;
+            // Drawn first: a chart that cannot be drawn (too narrow, nothing on a log
+            // scale) is bad input, which writes nothing to stdout.
+            let mut chart = Vec::new();
             if let (Some(plot), Some(options)) = (&report.plot, options) {
-                writeln!(out)?;
+                chart.push(b'\n');
                 write_plot_marked(
-                    &mut out,
+                    &mut chart,
                     &plot.series,
                     Some(&plot.marks),
                     plot.frame,
                     options,
                 )?;
             }
+            out.write_all(report.to_text().as_bytes())?;
+            out.write_all(&chart)?;
         }
         DiffFormat::Json => {
             let mut json = serde_json::to_value(&report).map_err(io::Error::other)?;

@@ -842,6 +842,14 @@ fn diff_plot_overlays_both_and_marks_the_difference() {
         log.ends_with("\nnot drawn: 2 steps with an lr of 0 or\nbelow (a log scale has no 0)\n"),
         "{log}"
     );
+    // A chart that cannot be drawn is bad input: the report is not written either.
+    let (old, new) = (dir.path().join("old.json"), dir.path().join("new.json"));
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    rejects(
+        &["diff", old, new, "--plot", "--width", "9"],
+        "a plot 9 columns wide has no room for its curves beside the lr labels (0.1, 0.0); \
+         it needs at least 13 columns (--width, or a wider terminal)",
+    );
     // Identical schedules: no row of marks, and no legend entry for it.
     let (code, same) = diff_plot(
         &dir,
