@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::config::{self, Syntax};
 use crate::error::{Error, Result};
 use crate::expr::python::{self, Value};
+use crate::format::py_repr;
 use crate::run::Framework;
 use crate::schedule::combine::ExprSchedule;
 use crate::schedule::params::Params;
@@ -86,6 +87,7 @@ impl Partial {
         self.run = over.run.or(self.run);
         self.logging_steps = over.logging_steps.or(self.logging_steps);
         self.deepspeed = over.deepspeed.or(self.deepspeed);
+        self.runtime = over.runtime.or(self.runtime);
         // Origins stay aligned with the parameters; a layer that has none (flags) adds None.
         let mut origins = over.origins.params;
         origins.resize(over.params.len(), None);
@@ -347,6 +349,31 @@ impl Description {
         }
     }
 
+    /// The description in one line, as `check` and `diff` print it: `cosine, warmup 500,
+    /// steps 10000, base_lr 0.0003` and each parameter given.
+    pub fn text(&self) -> String {
+        let ctx = &self.ctx;
+        let mut text = match &self.kind {
+            ScheduleKind::Builtin { entry, .. } => entry.to_string(),
+            ScheduleKind::Expr(source) => format!("--expr \"{source}\""),
+        };
+        text.push_str(&format!(
+            ", warmup {}, steps {}, base_lr {}",
+            ctx.warmup,
+            ctx.steps,
+            py_repr(ctx.base_lr)
+        ));
+        if let ScheduleKind::Builtin { params, .. } = &self.kind {
+            for (name, value) in params.iter() {
+                if params.was_given(name) {
+                    let value = value.map_or_else(|| "None".to_string(), ToString::to_string);
+                    text.push_str(&format!(", {name}={value}"));
+                }
+            }
+        }
+        text
+    }
+
     /// The full description as JSON, every default filled in; `--config` reads it back.
     pub fn to_json(&self) -> Json {
         let mut map = Map::new();
@@ -452,7 +479,7 @@ mod tests {
         assert_eq!(
             message,
             "config <config>:1:2: unknown key \"schedul\"; did you mean 'schedule'? (the keys \
-             are schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
+             are schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)"
         );
     }
 

@@ -15,7 +15,8 @@
 //!   library, combinators; [`expr`] compiles `--expr` and pasted Python;
 //! - [`engine`] evaluates many steps in ordered chunks on every core (the one owner of
 //!   threads), for [`output`] (table, CSV, JSON, plot, SVG/PNG), [`check`] (summary,
-//!   warnings, assertions) and [`logs`] (reading run logs, comparing, identifying);
+//!   warnings, assertions), [`diff`] (two schedules side by side) and [`logs`] (reading
+//!   run logs, comparing, identifying);
 //! - [`train`] is the tiny training demo.
 //!
 //! [`format`](mod@format) and [`suggest`] are helpers the binary shares (Python's float text,
@@ -24,6 +25,7 @@
 pub mod check;
 pub mod config;
 pub mod description;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod expr;

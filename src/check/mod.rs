@@ -22,6 +22,7 @@ mod warnings;
 
 pub use assertions::{ASSERT_VARIABLES, Assertion, Outcome};
 pub use report::{Report, RunInfo};
+pub(crate) use summary::Neumaier;
 pub use summary::{FAULT_KINDS, Fault, SUMMARY_NAMES, Summary};
 pub use warnings::{Kind, Warning};
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use super::assertions::Outcome;
 use super::summary::{Fault, SUMMARY_NAMES, Summary};
 use super::warnings::{Kind, Warning};
-use crate::description::{Description, ScheduleKind};
+use crate::description::Description;
 use crate::error::Result;
 use crate::format::py_repr;
 use crate::run::Derivation;
@@ -126,7 +126,7 @@ impl Report {
             }
         };
         let failed = paint(FAILED_STYLE, "FAILED");
-        writeln!(out, "{:<WIDTH$} {}", "schedule", schedule_text(description))?;
+        writeln!(out, "{:<WIDTH$} {}", "schedule", description.text())?;
         if let Some(run) = &self.run {
             writeln!(out, "{:<WIDTH$} {}", "run", run.derivation)?;
             writeln!(out, "{:<WIDTH$} {}", "runtime", run.runtime)?;
@@ -352,30 +352,6 @@ fn value_json(name: &str, v: f64) -> Json {
     } else {
         number(v)
     }
-}
-
-/// `cosine, warmup 100, steps 1000, base_lr 0.001` with any parameters the user gave.
-fn schedule_text(description: &Description) -> String {
-    let ctx = description.ctx();
-    let mut text = match description.kind() {
-        ScheduleKind::Builtin { entry, .. } => entry.to_string(),
-        ScheduleKind::Expr(source) => format!("--expr \"{source}\""),
-    };
-    text.push_str(&format!(
-        ", warmup {}, steps {}, base_lr {}",
-        ctx.warmup,
-        ctx.steps,
-        py_repr(ctx.base_lr)
-    ));
-    if let ScheduleKind::Builtin { params, .. } = description.kind() {
-        for (name, value) in params.iter() {
-            if params.was_given(name) {
-                let value = value.map_or_else(|| "None".to_string(), ToString::to_string);
-                text.push_str(&format!(", {name}={value}"));
-            }
-        }
-    }
-    text
 }
 
 /// `(peak_lr = 0.001, steps = 100)`: the names an assertion uses with their values, or

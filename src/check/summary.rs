@@ -120,14 +120,14 @@ impl fmt::Display for Fault {
 /// Neumaier's compensated sum: the error of each addition is kept aside and added back at
 /// the end, so a sum of 10^9 terms is as accurate as one of ten.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Neumaier {
+pub(crate) struct Neumaier {
     sum: f64,
     compensation: f64,
 }
 
 impl Neumaier {
     #[inline]
-    pub(super) fn add(&mut self, x: f64) {
+    pub(crate) fn add(&mut self, x: f64) {
         let t = self.sum + x;
         if self.sum.abs() >= x.abs() {
             self.compensation += (self.sum - t) + x;
@@ -138,12 +138,12 @@ impl Neumaier {
     }
 
     /// Adds another compensated sum (of the terms that follow this one's).
-    pub(super) fn merge(&mut self, other: Neumaier) {
+    pub(crate) fn merge(&mut self, other: Neumaier) {
         self.add(other.sum);
         self.compensation += other.compensation;
     }
 
-    pub(super) fn total(&self) -> f64 {
+    pub(crate) fn total(&self) -> f64 {
         if self.sum.is_finite() {
             self.sum + self.compensation
         } else {

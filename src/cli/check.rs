@@ -11,11 +11,17 @@ use clap::{Arg, Args, ValueEnum};
 use lrsched::check::{self, Assertion, Kind, Options};
 use lrsched::engine::Engine;
 use lrsched::error::{Error, Result};
+use lrsched::schedule::Schedule;
+
+use lrsched::logs::compare::{self, StepMap, TOLERANCE};
+use lrsched::logs::{self, Columns};
 
 use super::ScheduleArgs;
 use super::progress::{Bar, Verb};
 use super::run::{self, RunArgs};
 
+/// `lrsched check`'s arguments (its notes, exit statuses and examples are its page in
+/// [`super::help`]).
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -23,6 +29,26 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub run: RunArgs,
+
+    /// Compare with the learning rates a run logged (trainer_state.json, CSV or JSON Lines)
+    /// instead of checking assertions
+    #[arg(long, value_name = "LOG", conflicts_with_all = ["assertions", "strict"], help_heading = "Against a log")]
+    pub against: Option<PathBuf>,
+
+    /// The step and lr columns (CSV) or keys (JSON Lines) of the log, when their names are
+    /// not the usual ones
+    #[arg(
+        long,
+        value_name = "STEP,LR",
+        requires = "against",
+        help_heading = "Against a log"
+    )]
+    pub log_columns: Option<String>,
+
+    /// Largest relative error of a logged lr that still matches (logs are often float32 or
+    /// rounded)
+    #[arg(long, value_name = "REL", default_value_t = TOLERANCE, requires = "against", allow_negative_numbers = true, help_heading = "Against a log")]
+    pub tolerance: f64,
 
     /// Must hold, or the check fails (repeatable): an expression over first_lr, peak_lr,
     /// peak_step, final_lr, min_lr, mean_lr, sum_lr, steps, warmup, base_lr, e.g.
@@ -67,7 +93,8 @@ pub struct CheckArgs {
 pub enum Format {
     /// Aligned `name  value` lines, then `ok` / `FAILED` per assertion and the warnings
     Text,
-    /// {"schedule", "summary", "assertions", "warnings", "allowed", "failures", "passed"}
+    /// {"schedule", "summary", "assertions", "warnings", "allowed", "failures", "passed"}; with
+    /// --against, {"schedule", "log", "comparison", "note", "passed"}
     Json,
 }
 
@@ -85,7 +112,11 @@ pub fn run_flag(arg: Arg) -> Arg {
             "Training samples; the check covers each optimizer update of the run, the \
              schedule sized as transformers' Trainer sizes it (num_training_steps = max_steps)",
         ),
-        "logged" | "logging_steps" => arg.hide(true),
+        "logged" => arg.help(
+            "With --against: the log holds what the Trainer logs, its step s the lr of update \
+             s-1 (a trainer_state.json always does)",
+        ),
+        "logging_steps" => arg.hide(true),
         _ => arg,
     }
 }
@@ -95,12 +126,6 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     if !args.configs.is_empty() && !args.schedule.config.is_empty() {
         return Err(Error::input(
             "give config files either as arguments or with --config, not both",
-        ));
-    }
-    if args.run.logged {
-        return Err(Error::input(
-            "--logged writes the Trainer's logged learning_rate; check covers the lr of every \
-             update of the run, without it",
         ));
     }
     // Compiled before any step is evaluated, so a malformed one is reported once.
@@ -120,6 +145,28 @@ pub fn run(args: &CheckArgs) -> Result<()> {
         strict: args.strict,
         allow,
     };
+    if args.run.logged && args.against.is_none() {
+        return Err(Error::input(
+            "--logged reads a log's step s as update s-1, as the Trainer logs; it applies to \
+             check --against LOG (and to table, csv and json)",
+        ));
+    }
+    if let Some(log) = &args.against {
+        return match (args.configs.as_slice(), args.schedule.config.as_slice()) {
+            ([] | [_], [] | [_]) => {
+                let schedule = match args.configs.first() {
+                    Some(path) => with_config(args, path),
+                    None => args.schedule.clone(),
+                };
+                against(args, &schedule, log)
+            }
+            _ => Err(Error::input(format!(
+                "--against compares one schedule with one log, but {} configs are given; \
+                 check each config against its own run's log in turn",
+                args.configs.len().max(args.schedule.config.len())
+            ))),
+        };
+    }
     match args.configs.as_slice() {
         [] => check_one(args, &args.schedule, &assertions, &options),
         [path] => check_one(args, &with_config(args, path), &assertions, &options),
@@ -212,4 +259,127 @@ fn check_one(
         Some(message) => Err(Error::Failed(message)),
         None => Ok(()),
     }
+}
+
+/// `check --against LOG`: the schedule (a run's updates with `--samples`) against the
+/// learning rates the run logged.
+fn against(args: &CheckArgs, schedule: &ScheduleArgs, log: &Path) -> Result<()> {
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        return Err(Error::input(format!(
+            "--tolerance {} must be a relative error, 0 or more",
+            lrsched::format::py_repr(args.tolerance)
+        )));
+    }
+    let columns = args
+        .log_columns
+        .as_deref()
+        .map(Columns::parse)
+        .transpose()?;
+    let planned = run::plan(&args.run, schedule, "check")?;
+    let description = match &planned {
+        Some(planned) => planned.description().clone(),
+        None => schedule.one("check")?,
+    };
+    let updates = planned.as_ref().map(|p| p.updates()).transpose()?;
+    let (evaluated, steps): (&dyn Schedule, u64) = match (&updates, &planned) {
+        (Some(updates), Some(planned)) => (updates, planned.total_updates()),
+        _ => (description.schedule(), description.ctx().steps),
+    };
+    // The schedule is read per update already: a log step is an update (or, for what the
+    // Trainer logs, the update before it).
+    let trainer_log = args.run.logged || logs::format_of(log)? == Some(logs::Format::TrainerState);
+    let map = if trainer_log {
+        StepMap::trainer(|u| u)
+    } else {
+        StepMap::same()
+    };
+    let (report, info) = compare::compare(
+        log,
+        columns.as_ref(),
+        evaluated,
+        steps,
+        &map,
+        args.tolerance,
+    )?;
+    let planned_updates = planned.as_ref().map(|p| p.total_updates());
+    // A trainer state says how many updates its run planned; a different count here is
+    // the first thing to fix.
+    let max_steps_note = match (info.max_steps, planned_updates) {
+        (Some(logged), Some(here)) if logged != here => Some(format!(
+            "note: the log's run planned {logged} updates (max_steps), this one makes {here}; \
+             check --samples, --batch-size, --devices, --grad-accum and --epochs"
+        )),
+        (Some(logged), None) if logged != steps => Some(format!(
+            "note: the log's run planned {logged} updates (max_steps), this schedule has \
+             {steps} steps"
+        )),
+        _ => None,
+    };
+    let mut out = io::stdout().lock();
+    match args.format {
+        Format::Text => {
+            let mut text = format!("{:<10} {}\n", "schedule", description.text());
+            if let Some(planned) = &planned {
+                text.push_str(&format!(
+                    "{:<10} {} (runtime {})\n",
+                    "run",
+                    planned.derivation_summary(),
+                    planned.runtime_name()
+                ));
+            }
+            text.push('\n');
+            text.push_str(&report.to_text());
+            if let Some(note) = &max_steps_note {
+                text.push_str(note);
+                text.push('\n');
+            }
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        Format::Json => {
+            let schedule_json = match &planned {
+                Some(planned) => planned.to_json(),
+                None => description.to_json(),
+            };
+            let json = serde_json::json!({
+                "schedule": schedule_json,
+                "log": {
+                    "path": log.display().to_string(),
+                    "format": info.format,
+                    "rows": info.rows,
+                    "max_steps": info.max_steps,
+                },
+                "comparison": report,
+                "note": max_steps_note,
+                "passed": report.matches,
+            });
+            let mut text =
+                serde_json::to_string_pretty(&json).map_err(|e| Error::Io(io::Error::other(e)))?;
+            text.push('\n');
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    if report.matches {
+        return Ok(());
+    }
+    Err(Error::Failed(
+        match (&report.first_mismatch, report.rows_compared) {
+            (Some(d), _) => format!(
+                "the log differs from the schedule: {} of {} rows, the first at step {} (logged {}, \
+             schedule {})",
+                report.mismatches,
+                report.rows_compared,
+                d.step,
+                lrsched::format::py_repr(d.logged),
+                lrsched::format::py_repr(d.expected)
+            ),
+            (None, 0) => "no row of the log is a step of the schedule".to_string(),
+            (None, _) => format!(
+                "the log has {} rows past the schedule's last step, from step {}",
+                report.rows_only_in_log,
+                report.first_only_in_log.unwrap_or(0)
+            ),
+        },
+    ))
 }

@@ -84,6 +84,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Train(args) => train(&args)?,
         Command::Check(args) => super::check::run(&args)?,
         Command::Identify(args) => return super::identify::run(&args),
+        Command::Diff(args) => return super::diff::run(&args),
         Command::Completions(args) => super::generate::completions(&args)?,
         Command::Man(args) => super::generate::man(&args)?,
     }
@@ -172,6 +173,25 @@ fn plot(args: &PlotArgs) -> Result<()> {
             )));
         }
     }
+    let options = terminal_plot(args.width, args.height, args.color, args.log_y);
+    let series = reduce_all(
+        &curves,
+        labels,
+        frame,
+        data_columns(options.width),
+        args.progress.progress,
+    )?;
+    write_plot(&mut io::stdout().lock(), &series, frame, options)
+}
+
+/// A terminal plot's size and colour (`plot`, `diff --plot`): as given, else fitted to
+/// the screen.
+pub(super) fn terminal_plot(
+    width: Option<u16>,
+    height: Option<u16>,
+    color: super::ColorChoice,
+    log_y: bool,
+) -> PlotOptions {
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     // The terminal stdout is, else the one stderr is: `lrsched plot | less` is read there.
@@ -184,8 +204,7 @@ fn plot(args: &PlotArgs) -> Result<()> {
             .and_then(|v| v.trim().parse::<u16>().ok())
             .filter(|&n| n > 0)
     };
-    let width = args
-        .width
+    let width = width
         .or_else(|| env("COLUMNS").map(|w| w.min(1000)))
         .or_else(|| screen.map(|(w, _)| w.0.min(240)))
         .unwrap_or(80);
@@ -193,21 +212,13 @@ fn plot(args: &PlotArgs) -> Result<()> {
     let lines = env("LINES")
         .or_else(|| screen.map(|(_, h)| h.0))
         .map_or(u16::MAX, |h| h.saturating_sub(1));
-    let options = PlotOptions {
+    PlotOptions {
         width,
-        height: args.height,
+        height,
         lines,
-        color: super::color::enabled(Some(args.color), terminal),
-        log_y: args.log_y,
-    };
-    let series = reduce_all(
-        &curves,
-        labels,
-        frame,
-        data_columns(width),
-        args.progress.progress,
-    )?;
-    write_plot(&mut stdout.lock(), &series, frame, options)
+        color: super::color::enabled(Some(color), terminal),
+        log_y,
+    }
 }
 
 fn train(args: &TrainArgs) -> Result<()> {

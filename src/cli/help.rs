@@ -73,8 +73,8 @@ pub const PAGES: &[Page] = &[
             (0, "success"),
             (
                 1,
-                "check: a check failed; identify: no built-in reproduces the log; train: the \
-                 run diverged",
+                "check: a check failed; diff: the schedules differ; identify: no built-in \
+                 reproduces the log; train: the run diverged",
             ),
             BAD_INPUT,
         ],
@@ -84,6 +84,7 @@ pub const PAGES: &[Page] = &[
             ok("lrsched csv --expr \"min(1, step/2000)\" --steps 3000 > lr.csv"),
             ok("lrsched list cosine"),
             ok("lrsched check --config examples/configs/lr.json --assert \"peak_lr <= 3e-4\""),
+            ok("lrsched diff examples/configs/lr.json examples/configs/lr.toml"),
         ],
     },
     Page {
@@ -195,18 +196,31 @@ pub const PAGES: &[Page] = &[
         notes: &[
             "With --samples N (and the run flags) the check covers the run's optimizer \
              updates, each with the lr its runtime gives it, and prints how they were derived.",
+            "--against LOG compares the schedule with the learning rates a run logged: \
+             transformers' trainer_state.json (its step s is the lr of update s-1), a CSV \
+             with a step and an lr column (W&B, TensorBoard and Lightning exports, lrsched \
+             csv), or JSON Lines with the same keys. It reports the rows compared, rows only \
+             in the log or only in the schedule, the largest error, the first step beyond \
+             --tolerance with both values, and a guess at a classic cause.",
         ],
         exit: &[
             (
                 0,
-                "every check passed (warnings are printed and pass, unless --strict)",
+                "every check passed (warnings are printed and pass, unless --strict); with \
+                 --against, every logged lr is the schedule's",
             ),
             (
                 1,
                 "an --assert failed, an lr was NaN, infinite or negative, or --strict met a \
-                 warning; with several configs, any of them",
+                 warning; with several configs, any of them; with --against, a logged lr \
+                 differs beyond --tolerance",
             ),
-            BAD_INPUT,
+            (
+                2,
+                "bad input (an unknown schedule or parameter, a malformed value or \
+                 expression, an unreadable config or log, named with its file and line): one \
+                 message on stderr, nothing on stdout",
+            ),
         ],
         examples: &[
             ok("lrsched check --config examples/configs/lr.json"),
@@ -218,6 +232,62 @@ pub const PAGES: &[Page] = &[
                 "lrsched check --schedule cosine --assert \"final_lr > 0.01\"",
                 1,
                 "fails",
+            ),
+            ok("lrsched check --config examples/configs/training_args.json --samples 50000"),
+            ok("lrsched csv --schedule cosine --warmup 10 > lr.csv"),
+            ok("lrsched check --schedule cosine --warmup 10 --against lr.csv"),
+            fails(
+                "lrsched check --schedule cosine --against lr.csv",
+                1,
+                "no warmup",
+            ),
+        ],
+    },
+    Page {
+        command: "diff",
+        notes: &[
+            "OLD and NEW are any config lrsched reads: its own JSON, TOML or YAML (what \
+             lrsched json writes), transformers TrainingArguments, DeepSpeed, Axolotl, \
+             LLaMA-Factory, torchtune or LightningCLI. Flags given here (--steps, --base-lr, \
+             --samples, --batch-size, ...) apply to both, on top of each file; with \
+             --samples the two runs are compared update by update.",
+            "The report: each schedule, its steps, peak lr and step, final lr and lr budget \
+             (the sum of the lr) side by side, the budget ratio new/old; the first step where \
+             they differ with both values; the largest absolute and relative difference with \
+             their steps. Schedules of different lengths are compared over the steps both \
+             have, and differ. --plot draws both curves with a row of marks above them over \
+             the steps that differ.",
+        ],
+        exit: &[
+            (
+                0,
+                "every step is equal within --tolerance (default: the same doubles)",
+            ),
+            (
+                1,
+                "the schedules differ: a step beyond --tolerance, different lengths, or a \
+                 pasted Python function that raises in one and not the other",
+            ),
+            BAD_INPUT,
+        ],
+        examples: &[
+            ok("lrsched diff examples/configs/lr.json examples/configs/lr.toml"),
+            ok("lrsched diff examples/configs/lr.json examples/configs/lr.toml --format json"),
+            ok("lrsched json --config examples/configs/lr.json --warmup 1000 > new.json"),
+            fails(
+                "lrsched diff examples/configs/lr.json new.json",
+                1,
+                "differ",
+            ),
+            fails(
+                "lrsched diff examples/configs/lr.json new.json --plot",
+                1,
+                "differ",
+            ),
+            fails(
+                "lrsched diff examples/configs/lr.json new.json --from 5000",
+                1,
+                "differ",
             ),
         ],
     },

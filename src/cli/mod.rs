@@ -4,6 +4,7 @@
 mod check;
 pub mod color;
 mod commands;
+mod diff;
 mod generate;
 mod help;
 mod identify;
@@ -75,9 +76,17 @@ pub enum Command {
     #[command(mut_arg("steps", |a| a.help("Train for N steps; also the training horizon (num_training_steps); N >= 1 [default: 10]")))]
     #[command(mut_arg("warmup", |a| a.help("Linear warmup over the first N steps: multiplier step / max(1, N); N >= 0 [default: 5; 0 for constant]")))]
     Train(TrainArgs),
-    /// Summary, built-in checks and --assert expressions for CI; exit 1 when one fails
+    /// Summary, built-in checks and --assert expressions for CI, or --against LOG a run's logged lrs; exit 1 when one fails
     #[command(mut_args(check::run_flag))]
     Check(check::CheckArgs),
+    /// Compare two schedules (config files): first difference, largest difference, peak, final lr and lr budget of each
+    // OLD and NEW are the configs: the shared flags that would replace a schedule are hidden.
+    #[command(mut_arg("config", |a| a.hide(true)))]
+    #[command(mut_arg("expr", |a| a.hide(true)))]
+    #[command(mut_arg("expr_file", |a| a.hide(true)))]
+    #[command(mut_arg("logged", |a| a.hide(true)))]
+    #[command(mut_arg("logging_steps", |a| a.hide(true)))]
+    Diff(diff::DiffArgs),
     /// Which built-in, with which parameters, made a logged lr curve (trainer_state.json, CSV, JSON Lines)
     Identify(identify::IdentifyArgs),
     /// Shell completion script on stdout (bash, zsh, fish, powershell, elvish)

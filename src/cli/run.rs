@@ -13,7 +13,7 @@ use lrsched::config::training_args::HF_DEFAULT_BATCH_SIZE;
 use lrsched::description::{DEFAULT_BASE_LR, DEFAULT_SCHEDULE, Partial, Source};
 use lrsched::error::{Error, Result};
 use lrsched::output::{Format, Stream};
-use lrsched::run::runtime::{Interval, Options, Runtime};
+use lrsched::run::runtime::{Interval, Options, Runtime, RuntimeMap, Updates};
 use lrsched::run::{Derivation, Framework, Run, scheduler_cap};
 use lrsched::schedule::Point;
 use lrsched::schedule::registry::{self, Library};
@@ -157,10 +157,15 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
     }
     let mut partial = schedule.partial(command)?;
     // A training framework's config gives the run; the run flags win over it.
-    let config = partial
-        .run
-        .take()
-        .unwrap_or_else(|| Run::new(Framework::Transformers));
+    let given_run = partial.run.take();
+    let flag_warmup = schedule.warmup.is_some() || run.warmup_ratio.is_some();
+    let (warmup_steps, warmup_ratio) = match &given_run {
+        _ if flag_warmup => (schedule.warmup.map(|w| w as f64), run.warmup_ratio),
+        Some(config) => (config.warmup_steps, config.warmup_ratio),
+        // lrsched's own config: its warmup is a number of steps.
+        None => (partial.warmup.map(|w| w as f64), partial.warmup_ratio),
+    };
+    let config = given_run.unwrap_or_else(|| Run::new(Framework::Transformers));
     let deepspeed = match &partial.deepspeed {
         Some(Beside::Config(ds)) => Some(ds.as_ref().clone()),
         _ => None,
@@ -172,12 +177,6 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
             ..partial.clone()
         })?;
     }
-    let flag_warmup = schedule.warmup.is_some() || run.warmup_ratio.is_some();
-    let (warmup_steps, warmup_ratio) = if flag_warmup {
-        (schedule.warmup.map(|w| w as f64), run.warmup_ratio)
-    } else {
-        (config.warmup_steps, config.warmup_ratio)
-    };
     let (samples, dataset_sizes) = samples.split()?;
     let batch_size = run.batch_size.or(config.batch_size);
     let grad_accum = run.grad_accum.or(config.grad_accum);
@@ -238,8 +237,13 @@ pub fn plan(run: &RunArgs, schedule: &ScheduleArgs, command: &str) -> Result<Opt
         interval: run.interval.as_deref().map(Interval::parse).transpose()?,
         frequency: run.frequency,
     };
-    let runtime = Runtime::named(run.runtime.as_deref().unwrap_or(default_runtime), devices)?
-        .with(&options)?;
+    let runtime = match (&run.runtime, partial.runtime.take()) {
+        (Some(name), _) => Runtime::named(name, devices)?,
+        // A config that names its runtime (what `lrsched json --samples` writes).
+        (None, Some(runtime)) => runtime,
+        (None, None) => Runtime::named(default_runtime, devices)?,
+    }
+    .with(&options)?;
     if run.logged && runtime != Runtime::Hf {
         return Err(Error::input(format!(
             "--logged gives the Trainer's logged learning_rate, which needs --runtime hf, not {}",
@@ -385,6 +389,37 @@ impl Planned {
     }
 
     /// Gives `row` each row to write, at most `limit` of them.
+    /// The map from updates to scheduler steps.
+    fn map(&self) -> Result<RuntimeMap<'_>> {
+        self.runtime
+            .map(&self.derivation, scheduler_cap(&self.description))
+    }
+
+    /// The schedule as the run's updates see it: update `u` is point `u`.
+    pub fn updates(&self) -> Result<Updates<'_>> {
+        Ok(Updates::new(self.description.schedule(), self.map()?))
+    }
+
+    /// The optimizer updates the run makes.
+    pub fn total_updates(&self) -> u64 {
+        self.derivation.total_updates.value
+    }
+
+    /// The schedule, sized by the run.
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// The run's derivation in one line (`1000 samples / (8 x 1) = 125 batches/epoch; ...`).
+    pub fn derivation_summary(&self) -> String {
+        self.derivation.summary()
+    }
+
+    /// The runtime's name (`hf`, `accelerate`, ...).
+    pub fn runtime_name(&self) -> &'static str {
+        self.runtime.name()
+    }
+
     fn visit(
         &self,
         range: &RangeArgs,
@@ -392,9 +427,7 @@ impl Planned {
         row: &mut dyn FnMut(Point) -> Result<()>,
     ) -> Result<()> {
         let schedule = self.description.schedule();
-        let map = self
-            .runtime
-            .map(&self.derivation, scheduler_cap(&self.description))?;
+        let map = self.map()?;
         let total = self.derivation.total_updates.value;
         if range.from > 0 && range.from >= total {
             return Err(Error::input(format!(

@@ -8,6 +8,8 @@ use super::partial::{Origins, Partial};
 use super::value;
 use crate::error::{Error, Result};
 use crate::expr::python;
+use crate::run::Run;
+use crate::run::runtime::Runtime;
 use crate::schedule::params::Raw;
 
 /// lrsched's own format.
@@ -53,6 +55,20 @@ struct Config {
     /// `--set`, as an object.
     #[serde(default, deserialize_with = "value::params")]
     params: Option<Vec<(String, Raw)>>,
+    /// The run `lrsched json --samples` derived the schedule from: its `inputs` are the
+    /// run flags, so that `--samples` replays the same run.
+    #[serde(default)]
+    run: Option<RunRecord>,
+    /// The runtime `lrsched json --samples` stepped the schedule with (`--runtime`).
+    #[serde(default)]
+    runtime: Option<Runtime>,
+}
+
+/// The `run` member `lrsched json` writes: the inputs, then the numbers derived from
+/// them, which are derived again rather than read.
+#[derive(Deserialize)]
+struct RunRecord {
+    inputs: Run,
 }
 
 fn read(document: &Document<'_>) -> Result<Partial> {
@@ -118,6 +134,8 @@ fn read(document: &Document<'_>) -> Result<Partial> {
         params,
         vars,
         origins,
+        run: config.run.map(|r| r.inputs),
+        runtime: config.runtime,
         ..Partial::default()
     })
 }

@@ -97,6 +97,11 @@ pub fn parse_as(
     format: Option<&Format>,
 ) -> Result<Partial> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if syntax == Syntax::Json
+        && let Some(member) = schedule_member(text)
+    {
+        return parse(file, &member, syntax);
+    }
     let document = Document::new(file, text, syntax)?;
     let mut partial = match format {
         Some(format) => forced(&document, format),
@@ -197,6 +202,31 @@ fn detected(document: &Document<'_>) -> Result<Partial> {
             ),
         )),
     }
+}
+
+/// The whole output of `lrsched json`, `{"schedule": {...}, "points": [...]}`, stands for
+/// its `schedule` member, which is lrsched's own format: that member alone, at its place in
+/// the text (what comes before it blanked, line breaks kept), so that errors keep their
+/// line and column. `None` for any other document.
+fn schedule_member(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Output<'a> {
+        #[serde(borrow)]
+        schedule: &'a serde_json::value::RawValue,
+        #[serde(rename = "points")]
+        _points: serde::de::IgnoredAny,
+    }
+    let output: Output<'_> = serde_json::from_str(text).ok()?;
+    let member = output.schedule.get();
+    let offset = (member.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let before = text.get(..offset)?;
+    let mut blanked: String = before
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    blanked.push_str(member);
+    Some(blanked)
 }
 
 /// A document no format claims is read as lrsched's own, whose error for a key that

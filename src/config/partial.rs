@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::deepspeed::Beside;
 use crate::run::Run;
+use crate::run::runtime::Runtime;
 use crate::schedule::params::Raw;
 
 /// A schedule description as given, every part optional: from flags, from a config file,
@@ -47,6 +48,9 @@ pub struct Partial {
     /// `deepspeed` key, or a second `--config`), whose values fill its `"auto"`; or a
     /// DeepSpeed config read alone, which must have none.
     pub deepspeed: Option<Beside>,
+    /// The runtime a config names (what `lrsched json --samples` writes), used when
+    /// `--runtime` is not given.
+    pub runtime: Option<Runtime>,
 }
 
 /// Where the values of a [`Partial`] were given, so that errors checked after merging and

@@ -29,7 +29,9 @@ fn the_keys_are_the_flags_in_json_order() {
             "steps",
             "base_lr",
             "warmup",
-            "params"
+            "params",
+            "run",
+            "runtime"
         ]
     );
 }
@@ -64,7 +66,7 @@ fn toml_has_the_json_keys() -> Result<()> {
     assert_eq!(
         message(parse("lr.toml", "steps = 5\nstesp = 5", Syntax::Toml)),
         "config lr.toml:2:1: unknown key \"stesp\"; did you mean 'steps'? (the keys are \
-         schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
+         schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)"
     );
     assert_eq!(
         message(parse("lr.toml", "steps = ", Syntax::Toml)),
@@ -342,7 +344,7 @@ fn yaml_errors_have_line_and_column() {
     assert_eq!(
         message(parse("a.yaml", "steps: 5\nbase_lrr: 0.1\n", Syntax::Yaml)),
         "config a.yaml:2:1: unknown key \"base_lrr\"; did you mean 'base_lr'? (the keys are \
-         schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
+         schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)"
     );
     assert_eq!(
         message(parse("a.yaml", "- 1\n- 2\n", Syntax::Yaml)),
@@ -526,7 +528,7 @@ fn a_misspelt_key_of_another_format_is_named_as_such() {
     assert_eq!(
         message(json(r#"{"step": 5}"#)),
         "config args.json:1:2: unknown key \"step\"; did you mean 'steps'? (the keys are \
-         schedule, expr, expr_file, vars, steps, base_lr, warmup, params)"
+         schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)"
     );
 }
 

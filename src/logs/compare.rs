@@ -486,19 +486,27 @@ impl Report {
         if self.steps_only_in_schedule > 0 {
             let _ = write!(
                 out,
-                "; {} schedule steps after the last logged one",
-                self.steps_only_in_schedule
+                "; {} schedule step{} after the last logged one",
+                self.steps_only_in_schedule,
+                if self.steps_only_in_schedule == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             );
         }
         out.push('\n');
         if let Some(m) = &self.max_error {
             let _ = writeln!(
                 out,
-                "largest error: {} relative ({} absolute) at step {} (line {})",
+                "largest error: {} relative ({} absolute) at step {} (line {}): logged {}, \
+                 schedule {}",
                 sci(m.rel_error),
                 sci(m.abs_error),
                 m.step,
-                m.line
+                m.line,
+                py_repr(m.logged),
+                py_repr(m.expected)
             );
         }
         match &self.first_mismatch {

@@ -6,7 +6,7 @@ pub mod compare;
 pub mod identify;
 mod read;
 
-pub use read::{Columns, Format, read, read_all};
+pub use read::{Columns, Format, format_of, read, read_all};
 
 /// One logged learning rate.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -151,6 +151,16 @@ pub fn read(
     Ok(info)
 }
 
+/// The format [`read`] will read the log at `path` as, found the same way (by name, else
+/// by the first line); `None` for an empty file, which [`read`] reports.
+pub fn format_of(path: &Path) -> Result<Option<Format>> {
+    let name = path.display().to_string();
+    let file =
+        File::open(path).map_err(|e| Error::input(format!("cannot read log {name}: {e}")))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    detect(path, &mut reader).map_err(|e| io_error(&name, e))
+}
+
 /// Every row of the log at `path`, in memory (16 bytes a row), with what it says about
 /// itself.
 pub fn read_all(path: &Path, columns: Option<&Columns>) -> Result<(Vec<Row>, LogInfo)> {

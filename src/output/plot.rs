@@ -59,6 +59,9 @@ const SYMBOLS: &[u8] = b"123456789abcdefghijklmnopqrstuvwxyz";
 /// The point character of a short series (few enough steps to show each).
 const POINT: char = '\u{2022}';
 
+/// What [`Marks`] draw in their row above the curves, and in the legend.
+const MARK: char = '\u{25bc}';
+
 /// The reduced points of one schedule: per braille column, the first, lowest, highest and
 /// last point in step order.
 #[derive(Debug)]
@@ -129,7 +132,126 @@ impl Column {
     }
 }
 
+/// How the steps of a chart's x axis fall into its data columns: column `c` holds the
+/// steps from `boundary(c)` up to `boundary(c + 1)`, in integer arithmetic, so the split is
+/// exact at any step count.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Grid {
+    from: u64,
+    span: u64,
+    columns: u64,
+}
+
+impl Grid {
+    /// `columns` columns over the steps of `frame`.
+    pub(crate) fn new(frame: Steps, columns: usize) -> Self {
+        Grid {
+            from: frame.from,
+            span: frame.to.saturating_sub(frame.from).max(1),
+            columns: columns.max(1) as u64,
+        }
+    }
+
+    /// The number of columns.
+    pub(crate) fn columns(&self) -> usize {
+        self.columns as usize
+    }
+
+    /// The first step of column `c`.
+    fn boundary(&self, c: u64) -> u64 {
+        let offset = (u128::from(c) * u128::from(self.span)).div_ceil(u128::from(self.columns));
+        self.from
+            .saturating_add(u64::try_from(offset).unwrap_or(u64::MAX))
+    }
+
+    /// The column of `step`.
+    pub(crate) fn column_of(&self, step: u64) -> usize {
+        let offset = u128::from(step.saturating_sub(self.from));
+        let c = offset * u128::from(self.columns) / u128::from(self.span);
+        u64::try_from(c).unwrap_or(u64::MAX).min(self.columns - 1) as usize
+    }
+
+    /// The first and last step of column `c`; `None` for a column no step falls into
+    /// (there are more columns than steps).
+    fn steps_of(&self, c: usize) -> Option<(u64, u64)> {
+        let c = c as u64;
+        let first = self.boundary(c);
+        let end = if c + 1 == self.columns {
+            self.from.saturating_add(self.span)
+        } else {
+            self.boundary(c + 1)
+        };
+        (end > first).then(|| (first, end - 1))
+    }
+}
+
+/// Points reduced to a [`Grid`]'s columns as they stream in: a chunk's part, or a whole
+/// series once the parts are merged in step order.
+#[derive(Debug)]
+pub(crate) struct Reduction {
+    grid: Grid,
+    columns: Vec<Option<Column>>,
+    /// How many steps have an lr of 0 or below (a log scale leaves them out).
+    nonpositive: u64,
+    /// The column of the last point added and where the next one starts: consecutive
+    /// points mostly share a column.
+    current: usize,
+    next_boundary: u64,
+}
+
+impl Reduction {
+    pub(crate) fn new(grid: Grid) -> Self {
+        Reduction {
+            grid,
+            columns: vec![None; grid.columns()],
+            nonpositive: 0,
+            current: usize::MAX,
+            next_boundary: 0,
+        }
+    }
+
+    /// Adds the next point (steps increase).
+    #[inline]
+    pub(crate) fn add(&mut self, p: Point) {
+        if self.current == usize::MAX || p.step >= self.next_boundary {
+            self.current = self.grid.column_of(p.step);
+            let c = self.current as u64;
+            self.next_boundary = if c + 1 == self.grid.columns {
+                u64::MAX
+            } else {
+                self.grid.boundary(c + 1)
+            };
+        }
+        self.nonpositive += u64::from(p.lr <= 0.0);
+        match &mut self.columns[self.current] {
+            Some(column) => column.add(p),
+            slot @ None => *slot = Some(Column::new(p)),
+        }
+    }
+
+    /// Takes in the part of the points that follow this one's.
+    pub(crate) fn merge(&mut self, part: Reduction) {
+        self.nonpositive += part.nonpositive;
+        for (slot, column) in self.columns.iter_mut().zip(part.columns) {
+            match (slot.as_mut(), column) {
+                (Some(have), Some(next)) => have.merge(&next),
+                (None, next) => *slot = next,
+                (Some(_), None) => {}
+            }
+        }
+    }
+}
+
 impl Series {
+    /// The series of points reduced to columns.
+    pub(crate) fn from_reduction(label: String, reduction: Reduction) -> Self {
+        Series {
+            label,
+            columns: reduction.columns,
+            nonpositive: reduction.nonpositive,
+        }
+    }
+
     /// Evaluates `schedule` over `steps` into `columns` braille columns spread over the
     /// steps of `frame` (the x axis shared by every series of a chart), on the engine's
     /// threads. Fails where the schedule's home library raises.
@@ -141,70 +263,93 @@ impl Series {
         frame: Steps,
         columns: usize,
     ) -> Result<Self> {
-        let columns = columns.max(1) as u64;
-        let span = frame.to.saturating_sub(frame.from).max(1);
-        // Column c holds the steps from `boundary(c)` up to `boundary(c + 1)`: integer
-        // arithmetic, so the split is exact at any step count.
-        let boundary = |c: u64| {
-            let offset = (u128::from(c) * u128::from(span)).div_ceil(u128::from(columns));
-            frame
-                .from
-                .saturating_add(u64::try_from(offset).unwrap_or(u64::MAX))
-        };
-        let column_of = |step: u64| {
-            let offset = u128::from(step.saturating_sub(frame.from));
-            let c = offset * u128::from(columns) / u128::from(span);
-            u64::try_from(c).unwrap_or(u64::MAX).min(columns - 1)
-        };
+        let grid = Grid::new(frame, columns);
         let map = |chunk: &Chunk<'_>| {
-            let mut part: Vec<Option<Column>> = vec![None; columns as usize];
-            let mut nonpositive = 0u64;
-            let mut c = u64::MAX;
-            let mut next_boundary = 0;
-            chunk.points(0).for_each(|p| {
-                if c == u64::MAX || p.step >= next_boundary {
-                    c = column_of(p.step);
-                    next_boundary = if c + 1 == columns {
-                        u64::MAX
-                    } else {
-                        boundary(c + 1)
-                    };
-                }
-                nonpositive += u64::from(p.lr <= 0.0);
-                match &mut part[c as usize] {
-                    Some(column) => column.add(p),
-                    slot @ None => *slot = Some(Column::new(p)),
-                }
-            });
-            (part, nonpositive)
+            let mut part = Reduction::new(grid);
+            chunk.points(0).for_each(|p| part.add(p));
+            part
         };
-        let mut reduced: Vec<Option<Column>> = vec![None; columns as usize];
-        let mut nonpositive = 0u64;
-        let merge = |(part, count): (Vec<Option<Column>>, u64)| {
-            nonpositive += count;
-            for (slot, column) in reduced.iter_mut().zip(part) {
-                match (slot.as_mut(), column) {
-                    (Some(have), Some(next)) => have.merge(&next),
-                    (None, next) => *slot = next,
-                    (Some(_), None) => {}
-                }
-            }
+        let mut reduced = Reduction::new(grid);
+        let merge = |part: Reduction| {
+            reduced.merge(part);
             Ok::<(), Error>(())
         };
         let steps = Steps { every: 1, ..steps };
         if let Some(stop) = engine.run(&[schedule], steps, Grain::Reduce, map, merge)? {
             return Err(stop.error);
         }
-        Ok(Series {
-            label,
-            columns: reduced,
-            nonpositive,
-        })
+        Ok(Series::from_reduction(label, reduced))
     }
 
     /// The reduced points in step order: each column's first, lowest, highest and last.
     pub fn reduced(&self) -> impl Iterator<Item = Point> + '_ {
         self.columns.iter().flatten().flat_map(Column::in_order)
+    }
+}
+
+/// Steps of a chart to mark (where two schedules differ), by the data column they fall
+/// into: drawn as a row of `▼` above the curves, over the cells of those steps, with a
+/// legend entry, so that they show without colour and never hide a curve.
+#[derive(Debug)]
+pub struct Marks {
+    /// The legend text.
+    pub label: String,
+    grid: Grid,
+    columns: Vec<bool>,
+}
+
+impl Marks {
+    /// No step marked yet, over the same columns as the series they go with.
+    pub(crate) fn new(label: String, grid: Grid) -> Self {
+        Marks {
+            label,
+            grid,
+            columns: vec![false; grid.columns()],
+        }
+    }
+
+    /// Marks the column of `step`.
+    #[inline]
+    pub(crate) fn mark(&mut self, step: u64) {
+        let c = self.grid.column_of(step);
+        self.columns[c] = true;
+    }
+
+    /// Takes in the marks of another part of the steps.
+    pub(crate) fn merge(&mut self, other: &Marks) {
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            *mine |= *theirs;
+        }
+    }
+
+    /// True when column `c` is marked.
+    pub fn is_marked(&self, c: usize) -> bool {
+        self.columns.get(c).copied().unwrap_or(false)
+    }
+
+    /// True when no step is marked.
+    pub fn is_empty(&self) -> bool {
+        !self.columns.contains(&true)
+    }
+
+    /// The first and last step of each run of consecutive marked steps: columns that hold
+    /// no step (more columns than steps) neither break a run nor start one, so that the
+    /// steps of a run are marked over the cells between them too, as the curves join them.
+    fn ranges(&self) -> Vec<(u64, u64)> {
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        let mut open = false;
+        for (c, &marked) in self.columns.iter().enumerate() {
+            let Some((first, last)) = self.grid.steps_of(c) else {
+                continue;
+            };
+            match runs.last_mut() {
+                Some(run) if marked && open => run.1 = last,
+                _ if marked => runs.push((first, last)),
+                _ => {}
+            }
+            open = marked;
+        }
+        runs
     }
 }
 
@@ -225,14 +370,32 @@ pub fn write_plot(
     frame: Steps,
     options: PlotOptions,
 ) -> Result<()> {
-    let text = render(series, frame, options)?;
+    write_plot_marked(out, series, None, frame, options)
+}
+
+/// [`write_plot`], with `marks` (when any step is marked) in a row above the curves and
+/// their entry last in the legend.
+pub fn write_plot_marked(
+    out: &mut dyn Write,
+    series: &[Series],
+    marks: Option<&Marks>,
+    frame: Steps,
+    options: PlotOptions,
+) -> Result<()> {
+    let text = render(series, marks, frame, options)?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
 }
 
 /// The chart as text, every line ended by a newline.
-fn render(series: &[Series], frame: Steps, options: PlotOptions) -> Result<String> {
+fn render(
+    series: &[Series],
+    marks: Option<&Marks>,
+    frame: Steps,
+    options: PlotOptions,
+) -> Result<String> {
+    let marks = marks.filter(|m| !m.is_empty());
     let width = usize::from(options.width);
     let y = YAxis::new(series, options.log_y)?;
     let (top, bottom) = y.labels();
@@ -246,12 +409,13 @@ fn render(series: &[Series], frame: Steps, options: PlotOptions) -> Result<Strin
         )));
     }
     let marked = series.len() > 1 && (!options.color || series.len() > COLORS.len());
-    let legend = legend(series, &options, marked, width);
+    let legend = legend(series, marks, &options, marked, width);
     let notes = notes(series, &options, width);
     let rows = match options.height {
         Some(rows) => usize::from(rows),
         None => {
-            let spare = usize::from(options.lines).saturating_sub(legend.len() + notes.len() + 3);
+            let taken = legend.len() + usize::from(marks.is_some()) + notes.len() + 3;
+            let spare = usize::from(options.lines).saturating_sub(taken);
             spare.min(usize::from(DEFAULT_ROWS)).max(3)
         }
     };
@@ -291,6 +455,16 @@ fn render(series: &[Series], frame: Steps, options: PlotOptions) -> Result<Strin
     for line in &legend {
         text.push_str(line);
         text.push('\n');
+    }
+    if let Some(marks) = marks {
+        let mut row = vec![' '; cells];
+        for (first, last) in marks.ranges() {
+            for cell in &mut row[x.dot(first) / 2..=x.dot(last) / 2] {
+                *cell = MARK;
+            }
+        }
+        let row: String = row.into_iter().collect();
+        let _ = writeln!(text, "{:label_width$}  {}", "", row.trim_end());
     }
     for row in 0..rows {
         let label = match row {
@@ -630,7 +804,13 @@ impl Canvas {
 /// The legend: `lr:` and each series' label after its colour swatch or symbol, wrapped to
 /// `width` columns; an entry goes on the next line where it does not fit, and a label too
 /// long for a line of its own is wrapped within its entry.
-fn legend(series: &[Series], options: &PlotOptions, marked: bool, width: usize) -> Vec<String> {
+fn legend(
+    series: &[Series],
+    marks: Option<&Marks>,
+    options: &PlotOptions,
+    marked: bool,
+    width: usize,
+) -> Vec<String> {
     let header = if options.log_y {
         "lr (log scale):"
     } else {
@@ -639,7 +819,7 @@ fn legend(series: &[Series], options: &PlotOptions, marked: bool, width: usize) 
     let mut lines = Vec::new();
     let mut line = header.to_string();
     let mut used = header.width();
-    for (k, s) in series.iter().enumerate() {
+    let swatches = series.iter().enumerate().map(|(k, s)| {
         let color = COLORS[k % COLORS.len()];
         let (swatch, swatch_width) = match (marked, options.color) {
             (true, true) => (format!("\x1b[{color}m{}\x1b[0m ", symbol(k)), 2),
@@ -647,7 +827,11 @@ fn legend(series: &[Series], options: &PlotOptions, marked: bool, width: usize) 
             (false, true) => (format!("\x1b[{color}m━━\x1b[0m "), 3),
             (false, false) => (String::new(), 0),
         };
-        let label = clean(&s.label);
+        (swatch, swatch_width, s.label.as_str())
+    });
+    let marks = marks.map(|m| (format!("{MARK} "), 2, m.label.as_str()));
+    for (swatch, swatch_width, label) in swatches.chain(marks) {
+        let label = clean(label);
         let entry_width = swatch_width + label.width();
         // Entries on lines of their own line up under the first one, or start further
         // left where that keeps a label whole.
@@ -807,6 +991,30 @@ mod tests {
         };
         assert_eq!(steps(&series.columns), steps(&plain));
         Ok(())
+    }
+
+    /// With more columns than steps, most columns hold no step: a run of differing steps
+    /// is still one range, and a step that does not differ ends it.
+    #[test]
+    fn marks_are_runs_of_consecutive_steps() {
+        let grid = Grid::new(Steps::all(10), 40);
+        let mut marks = Marks::new("differ".into(), grid);
+        for step in [3, 4, 5, 8] {
+            marks.mark(step);
+        }
+        assert_eq!(marks.ranges(), [(3, 5), (8, 8)]);
+        // Fewer columns than steps: a column holds several, and adjacent marked columns
+        // are one run.
+        let grid = Grid::new(Steps::all(1000), 10);
+        let mut marks = Marks::new("differ".into(), grid);
+        for step in [150, 250, 700] {
+            marks.mark(step);
+        }
+        assert_eq!(marks.ranges(), [(100, 299), (700, 799)]);
+        assert_eq!(
+            Marks::new(String::new(), grid).ranges(),
+            Vec::<(u64, u64)>::new()
+        );
     }
 
     #[test]

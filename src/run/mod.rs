@@ -18,7 +18,7 @@ mod tests;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Location;
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ use crate::schedule::registry::Entry;
 use crate::suggest::did_you_mean;
 
 /// The training framework whose rules turn a run into optimizer updates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Framework {
     /// transformers' `Trainer` (5.24), the default.
@@ -192,7 +192,8 @@ impl Field {
 
 /// What the user says about a run, before any framework rule is applied. `None` is "not
 /// given"; [`Run::derive`] says which inputs a framework needs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Run {
     /// The framework whose rules apply.
     pub framework: Framework,
@@ -242,7 +243,8 @@ pub struct Run {
 /// set: each dataset is capped at `max_samples` (data/loader.py:157-159), the datasets are
 /// merged by `mix_strategy` (data/data_utils.py:51-82), and `val_size` is split off for
 /// evaluation (data/data_utils.py:109-117).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DataArgs {
     /// `dataset`, split at commas (data_args.py:148-153).
     pub datasets: Vec<String>,

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Derivation;
 use crate::error::{Error, Result};
@@ -16,7 +16,7 @@ use crate::schedule::{Point, Schedule};
 use crate::suggest::did_you_mean;
 
 /// When Lightning steps a scheduler (`lr_scheduler_config["interval"]`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Interval {
     /// After the last batch of every `frequency`-th epoch: Lightning's default
@@ -30,8 +30,8 @@ pub enum Interval {
 }
 
 /// The code that steps the scheduler during training.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "name", rename_all = "lowercase")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Runtime {
     /// Your own loop calling `scheduler.step()` once after each `optimizer.step()`: update
     /// `u` uses step `u`.
@@ -534,4 +534,95 @@ impl RuntimeMap<'_> {
 
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// A schedule read per optimizer update: update `u`'s point is the schedule's at the
+/// scheduler step `u` uses ([`RuntimeMap::scheduler_step`]), numbered `u`. It lets every
+/// consumer of steps (the engine, `check`, `diff`, log comparison) take a run's updates as
+/// it takes a schedule's steps.
+#[derive(Debug)]
+pub struct Updates<'a> {
+    schedule: &'a dyn Schedule,
+    map: RuntimeMap<'a>,
+    /// The map is `u -> u` (the Trainer, a plain loop): everything delegates unchanged,
+    /// at the schedule's own speed.
+    identity: bool,
+}
+
+impl<'a> Updates<'a> {
+    /// `schedule`'s updates under `map`.
+    pub fn new(schedule: &'a dyn Schedule, map: RuntimeMap<'a>) -> Self {
+        let identity = match map.runtime {
+            Runtime::Torch | Runtime::Hf => true,
+            Runtime::DeepSpeed { .. } => map.skipped.is_empty(),
+            Runtime::Accelerate { .. } | Runtime::Lightning { .. } => false,
+        };
+        Updates {
+            schedule,
+            map,
+            identity,
+        }
+    }
+
+    /// The scheduler step update `u` uses.
+    pub fn scheduler_step(&self, u: u64) -> u64 {
+        self.map.scheduler_step(u)
+    }
+}
+
+impl Schedule for Updates<'_> {
+    fn at(&self, u: u64) -> Point {
+        Point {
+            step: u,
+            ..self.schedule.at(self.map.scheduler_step(u))
+        }
+    }
+
+    fn points(&self, from: u64) -> Box<dyn Iterator<Item = Point> + Send + '_> {
+        if self.identity {
+            return self.schedule.points(from);
+        }
+        // The map never decreases: one forward pass over the schedule's points.
+        let mut points = self.schedule.points(self.map.scheduler_step(from));
+        let mut current: Option<Point> = None;
+        Box::new((from..).map_while(move |u| {
+            let step = self.map.scheduler_step(u);
+            while current.is_none_or(|p| p.step < step) {
+                current = Some(points.next()?);
+            }
+            current.map(|p| Point { step: u, ..p })
+        }))
+    }
+
+    fn fill(&self, from: u64, out: &mut [Point]) {
+        if self.identity {
+            self.schedule.fill(from, out);
+        } else {
+            for (u, point) in (from..).zip(out.iter_mut()) {
+                *point = self.at(u);
+            }
+        }
+    }
+
+    fn seekable(&self) -> bool {
+        self.schedule.seekable()
+    }
+
+    fn last_defined_step(&self) -> Option<u64> {
+        self.identity
+            .then(|| self.schedule.last_defined_step())
+            .flatten()
+    }
+
+    fn horizon(&self) -> Option<u64> {
+        self.identity.then(|| self.schedule.horizon()).flatten()
+    }
+
+    fn momentum(&self, u: u64) -> Option<f64> {
+        self.schedule.momentum(self.map.scheduler_step(u))
+    }
+
+    fn error_at(&self, u: u64) -> Option<Error> {
+        self.schedule.error_at(self.map.scheduler_step(u))
+    }
 }

@@ -554,6 +554,52 @@ fn runtime_lrs_read_the_schedule_forward() {
 }
 
 #[test]
+fn updates_are_a_schedule_of_the_run_s_lrs() {
+    use super::runtime::Updates;
+    use crate::schedule::Schedule;
+    let d = Run {
+        devices: Some(2),
+        ..trainer(160, 8, 1, 1.0)
+    }
+    .derive()
+    .unwrap();
+    let entry = registry::find("StepLR").unwrap();
+    let params = Params::resolve(
+        "StepLR",
+        entry.params,
+        &[(
+            "step_size".to_string(),
+            crate::schedule::params::Raw::Text("3".into()),
+        )],
+    )
+    .unwrap();
+    let schedule = entry.instantiate(&d.context(0.1, entry), &params).unwrap();
+    for (name, factor) in [("accelerate", 2), ("hf", 1)] {
+        let runtime = Runtime::named(name, 2).unwrap();
+        let map = runtime.map(&d, None).unwrap();
+        let want: Vec<(u64, f64)> = map
+            .lrs(schedule.as_ref(), d.total_updates.value)
+            .map(|x| (x.update, x.point.lr))
+            .collect();
+        let updates = Updates::new(schedule.as_ref(), runtime.map(&d, None).unwrap());
+        assert!(!updates.seekable(), "StepLR is recursive");
+        let streamed: Vec<(u64, f64)> = updates
+            .points(0)
+            .take(want.len())
+            .map(|p| (p.step, p.lr))
+            .collect();
+        assert_eq!(streamed, want, "{name}");
+        // From any update, and by random access.
+        let later: Vec<(u64, f64)> = updates.points(3).take(4).map(|p| (p.step, p.lr)).collect();
+        assert_eq!(later, want[3..7], "{name}");
+        for (u, lr) in &want {
+            assert_eq!(updates.at(*u).lr.to_bits(), lr.to_bits());
+            assert_eq!(updates.scheduler_step(*u), factor * u);
+        }
+    }
+}
+
+#[test]
 fn constant_drops_the_warmup_only_where_the_trainer_does() {
     let d = Run {
         warmup_steps: Some(5.0),

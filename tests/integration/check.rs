@@ -333,7 +333,7 @@ fn config_mistakes_exit_2_naming_the_key() {
         &["check", "--config", toml.to_str().unwrap()],
         &format!(
             "config {}:2:1: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are \
-             schedule, expr, expr_file, vars, steps, base_lr, warmup, params)",
+             schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)",
             toml.display()
         ),
     );
@@ -479,7 +479,7 @@ fn completions_and_man_page() {
     rejects(
         &["man", "chek"],
         "no subcommand 'chek'; did you mean 'check'? (the subcommands are table, csv, json, \
-         plot, list, train, check, identify, completions, man, help)",
+         plot, list, train, check, diff, identify, completions, man, help)",
     );
     closes_quietly(&["completions", "bash"]);
     closes_quietly(&["man"]);

@@ -207,7 +207,7 @@ fn bad_input_exits_2_with_one_message() {
     rejects(
         &["csv", "--config", config.to_str().unwrap()],
         &format!(
-            "config {}:1:2: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are schedule, expr, expr_file, vars, steps, base_lr, warmup, params)",
+            "config {}:1:2: unknown key \"warmpu\"; did you mean 'warmup'? (the keys are schedule, expr, expr_file, vars, steps, base_lr, warmup, params, run, runtime)",
             config.display()
         ),
     );

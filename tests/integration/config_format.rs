@@ -120,8 +120,8 @@ fn a_file_that_does_not_fit_the_format_says_so() {
         &["csv", "--config", bad.str(), "--config-format", "lrsched"],
         &format!(
             "config {bad}:1:2: unknown key \"max_steps\" (the keys are schedule, expr, \
-             expr_file, vars, steps, base_lr, warmup, params) (read as lrsched because of \
-             --config-format lrsched)"
+             expr_file, vars, steps, base_lr, warmup, params, run, runtime) (read as lrsched \
+             because of --config-format lrsched)"
         ),
     );
 }

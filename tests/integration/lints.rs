@@ -615,8 +615,8 @@ fn a_run_without_updates_is_refused() {
             "1",
             "--logged",
         ],
-        "--logged writes the Trainer's logged learning_rate; check covers the lr of every \
-         update of the run, without it",
+        "--logged reads a log's step s as update s-1, as the Trainer logs; it applies to \
+         check --against LOG (and to table, csv and json)",
     );
 }
 

@@ -4,6 +4,7 @@
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod after_run;
 mod check;
 mod cli;
 mod config_format;

@@ -10,8 +10,9 @@ fn list_runtimes_gives_each_rule_and_its_source() {
     assert!(out.stderr.is_empty());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with(
-        "torch       scheduler.step() once after each optimizer.step(): update u uses step u\n            \
-         source: torch/optim/lr_scheduler.py (LRScheduler.step)\n\nhf          Trainer:"
+        "torch       scheduler.step() once after each optimizer.step(): update u uses\n            \
+         step u\n            source: torch/optim/lr_scheduler.py (LRScheduler.step)\n\nhf          \
+         Trainer:"
     ));
     let paragraphs: Vec<&str> = text.trim_end().split("\n\n").collect();
     assert_eq!(paragraphs.len(), RULES.len());

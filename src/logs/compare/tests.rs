@@ -236,7 +236,8 @@ fn rows_past_the_schedule_are_only_in_the_log() {
         report.to_text(),
         "log: log (log step s = schedule step s), relative tolerance 1e-06\n\
          rows compared: 3; 2 only in the log (from step 3)\n\
-         largest error: 0.00e0 relative (0.00e0 absolute) at step 0 (line 2)\n\
+         largest error: 0.00e0 relative (0.00e0 absolute) at step 0 (line 2): logged 0.1, \
+         schedule 0.1\n\
          mismatch: the log has rows the schedule does not reach\n"
     );
 }
