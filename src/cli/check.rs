@@ -153,7 +153,9 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     }
     if let Some(log) = &args.against {
         return match (args.configs.as_slice(), args.schedule.config.as_slice()) {
-            ([] | [_], [] | [_]) => {
+            // Two --config are one run when they pair (TrainingArguments and their
+            // DeepSpeed config); planning the run refuses two that do not.
+            ([] | [_], [] | [_]) | ([], [_, _]) => {
                 let schedule = match args.configs.first() {
                     Some(path) => with_config(args, path),
                     None => args.schedule.clone(),

@@ -958,3 +958,38 @@ fn the_saved_example_config_is_current() {
         "regenerate examples/configs/training_args_saved.json with the command above"
     );
 }
+
+/// TrainingArguments and their DeepSpeed config, given as two --config, are one run for
+/// `check --against` as everywhere else; two configs that do not pair are refused.
+#[test]
+fn against_takes_training_arguments_and_their_deepspeed_config() {
+    let pair = [
+        "--config",
+        "examples/configs/training_args.yaml",
+        "--config",
+        "examples/configs/ds_config_auto.json",
+        "--samples",
+        "40",
+    ];
+    let out = lrsched().arg("csv").args(pair).output().unwrap();
+    assert!(out.status.success());
+    let log = TempFile::new("run.csv", &out.stdout);
+    let (code, stdout, stderr) = run(&[&["check"], &pair[..], &["--against", log.str()]].concat());
+    assert_eq!((code, stderr.as_str()), (Some(0), ""), "{stdout}");
+    assert!(stdout.contains("\nrows compared: 6\n"), "{stdout}");
+    assert!(
+        stdout.contains("\nmatch: every logged lr is the schedule's\n"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(&[
+        "check",
+        "--config",
+        "examples/configs/lr.json",
+        "--config",
+        "examples/configs/lr.toml",
+        "--against",
+        log.str(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("check shows one schedule"), "{stderr}");
+}
