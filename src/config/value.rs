@@ -150,6 +150,38 @@ impl<'de> Visitor<'de> for Float {
     }
 }
 
+/// A learning rate: finite and >= 0, as torch's optimizers require.
+const LR: Float = Float {
+    expecting: "a finite number >= 0 (torch rejects a negative lr)",
+    accept: finite_non_negative,
+    text: false,
+};
+
+/// A count of steps, or a ratio below 1 (`TrainingArguments.warmup_steps`).
+const NON_NEGATIVE: Float = Float {
+    expecting: "a number of steps or a ratio in [0, 1)",
+    accept: finite_non_negative,
+    text: false,
+};
+
+/// Epochs, or `logging_steps` (a float, as transformers allows).
+const EPOCHS: Float = Float {
+    expecting: "a finite number >= 0",
+    accept: finite_non_negative,
+    text: false,
+};
+
+/// A ratio in [0, 1] (`TrainingArguments.warmup_ratio`, as transformers requires).
+const RATIO: Float = Float {
+    expecting: "a ratio in [0, 1] (as transformers requires)",
+    accept: |x| (0.0..=1.0).contains(&x),
+    text: false,
+};
+
+fn finite_non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
 /// The number readers of a framework that converts number-shaped strings (Axolotl's
 /// pydantic, torchtune's and Lightning's casts): `2e-5`, which PyYAML leaves a string, is
 /// the number.
@@ -158,75 +190,54 @@ pub mod converted {
 
     /// [`super::lr`], a string of a number accepted.
     pub fn lr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        d.deserialize_option(Float {
-            expecting: "a finite number >= 0 (torch rejects a negative lr)",
-            accept: |x| x.is_finite() && x >= 0.0,
-            text: true,
-        })
+        d.deserialize_option(Float { text: true, ..LR })
     }
 
     /// [`super::non_negative`], a string of a number accepted.
     pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         d.deserialize_option(Float {
-            expecting: "a number of steps or a ratio in [0, 1)",
-            accept: |x| x.is_finite() && x >= 0.0,
             text: true,
+            ..NON_NEGATIVE
         })
     }
 
     /// [`super::epochs`], a string of a number accepted.
     pub fn epochs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         d.deserialize_option(Float {
-            expecting: "a finite number >= 0",
-            accept: |x| x.is_finite() && x >= 0.0,
             text: true,
+            ..EPOCHS
         })
     }
 
-    /// [`super::ratio`], a string of a number accepted.
+    /// [`super::ratio`], a string of a number accepted (without transformers' name: these
+    /// frameworks have their own reasons).
     pub fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         d.deserialize_option(Float {
             expecting: "a ratio in [0, 1]",
-            accept: |x| (0.0..=1.0).contains(&x),
             text: true,
+            ..RATIO
         })
     }
 }
 
 /// A learning rate: finite and >= 0, as torch's optimizers require.
 pub fn lr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    d.deserialize_option(Float {
-        expecting: "a finite number >= 0 (torch rejects a negative lr)",
-        accept: |x| x.is_finite() && x >= 0.0,
-        text: false,
-    })
+    d.deserialize_option(LR)
 }
 
 /// A finite number >= 0 (`TrainingArguments.warmup_steps`: a count, or a ratio below 1).
 pub fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    d.deserialize_option(Float {
-        expecting: "a number of steps or a ratio in [0, 1)",
-        accept: |x| x.is_finite() && x >= 0.0,
-        text: false,
-    })
+    d.deserialize_option(NON_NEGATIVE)
 }
 
 /// Epochs, or `logging_steps`: a finite number >= 0 (a float, as transformers allows).
 pub fn epochs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    d.deserialize_option(Float {
-        expecting: "a finite number >= 0",
-        accept: |x| x.is_finite() && x >= 0.0,
-        text: false,
-    })
+    d.deserialize_option(EPOCHS)
 }
 
 /// A ratio in [0, 1] (`TrainingArguments.warmup_ratio`, as transformers requires).
 pub fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    d.deserialize_option(Float {
-        expecting: "a ratio in [0, 1] (as transformers requires)",
-        accept: |x| (0.0..=1.0).contains(&x),
-        text: false,
-    })
+    d.deserialize_option(RATIO)
 }
 
 /// A whole number of either sign (`TrainingArguments.max_steps`, where -1 means "none").
