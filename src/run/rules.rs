@@ -26,6 +26,35 @@ struct Common {
 }
 
 impl Common {
+    /// A run of `total.value` updates over a dataset whose size is not known (none given,
+    /// or one without a length): `max_steps` is the whole run and the horizon.
+    fn streamed(
+        &self,
+        run: &Run,
+        total: Quantity,
+        num_warmup_steps: Quantity,
+        training: String,
+        notes: Vec<String>,
+    ) -> Derivation {
+        let m = total.value;
+        Derivation {
+            framework: run.framework,
+            inputs: run.clone(),
+            samples: None,
+            batches_per_epoch: None,
+            updates_per_epoch: None,
+            total_updates: total,
+            max_steps: Quantity::new(m, format!("max_steps {m}")),
+            num_warmup_steps,
+            num_training_steps: Quantity::new(m, training),
+            notes,
+            layout: Layout::Streamed {
+                accum: self.accum,
+                batch: self.batch,
+            },
+        }
+    }
+
     fn check(run: &Run) -> Result<Self> {
         let fw = run.framework;
         let at_least_one = |field: Field, value: Option<u64>| -> Result<()> {
@@ -246,25 +275,17 @@ fn trainer(run: &Run, c: &Common, plan: &Plan) -> Result<Derivation> {
             )));
         }
         let m = m as u64;
-        return Ok(Derivation {
-            framework: fw,
-            inputs: run.clone(),
-            samples: None,
-            batches_per_epoch: None,
-            updates_per_epoch: None,
-            total_updates: Quantity::new(
+        let warmup = trainer_warmup(run, plan, m, &mut notes)?;
+        return Ok(c.streamed(
+            run,
+            Quantity::new(
                 m,
                 format!("a dataset without a length: max_steps {m} = {m} updates"),
             ),
-            max_steps: Quantity::new(m, format!("max_steps {m}")),
-            num_warmup_steps: trainer_warmup(run, plan, m, &mut notes)?,
-            num_training_steps: Quantity::new(m, format!("num_training_steps = max_steps = {m}")),
+            warmup,
+            format!("num_training_steps = max_steps = {m}"),
             notes,
-            layout: Layout::Streamed {
-                accum: c.accum,
-                batch: c.batch,
-            },
-        });
+        ));
     };
     let drop_last = run.drop_last.unwrap_or(false);
     // trainer.py:1045 builds DataLoader(batch_size=B, drop_last=D); with P processes
@@ -900,22 +921,13 @@ fn deepspeed(run: &Run, c: &Common) -> Result<Derivation> {
         None => None,
     };
     let streamed = |m: u64| -> Result<Derivation> {
-        Ok(Derivation {
-            framework: fw,
-            inputs: run.clone(),
-            samples: None,
-            batches_per_epoch: None,
-            updates_per_epoch: None,
-            total_updates: Quantity::new(m, format!("max_steps {m} = {m} updates")),
-            max_steps: Quantity::new(m, format!("max_steps {m}")),
-            num_warmup_steps: whole_warmup(run)?,
-            num_training_steps: Quantity::new(m, format!("{m} updates")),
-            notes: Vec::new(),
-            layout: Layout::Streamed {
-                accum: c.accum,
-                batch: c.batch,
-            },
-        })
+        Ok(c.streamed(
+            run,
+            Quantity::new(m, format!("max_steps {m} = {m} updates")),
+            whole_warmup(run)?,
+            format!("{m} updates"),
+            Vec::new(),
+        ))
     };
     let (n, epochs) = match (run.samples, epochs, cap) {
         (Some(n), Some(e), _) => (n, Some(e)),
@@ -1000,25 +1012,13 @@ fn lightning(run: &Run, c: &Common) -> Result<Derivation> {
         None => None,
     };
     let streamed = |m: u64| -> Result<Derivation> {
-        Ok(Derivation {
-            framework: fw,
-            inputs: run.clone(),
-            samples: None,
-            batches_per_epoch: None,
-            updates_per_epoch: None,
-            total_updates: Quantity::new(m, format!("max_steps {m} = {m} updates")),
-            max_steps: Quantity::new(m, format!("max_steps {m}")),
-            num_warmup_steps: whole_warmup(run)?,
-            num_training_steps: Quantity::new(
-                m,
-                format!("estimated_stepping_batches = max_steps = {m}"),
-            ),
-            notes: Vec::new(),
-            layout: Layout::Streamed {
-                accum: c.accum,
-                batch: c.batch,
-            },
-        })
+        Ok(c.streamed(
+            run,
+            Quantity::new(m, format!("max_steps {m} = {m} updates")),
+            whole_warmup(run)?,
+            format!("estimated_stepping_batches = max_steps = {m}"),
+            Vec::new(),
+        ))
     };
     let (n, epochs) = match (run.samples, epochs, cap) {
         (Some(n), Some(e), _) => (n, Some(e)),
